@@ -1,0 +1,96 @@
+"""The verbs: ``detect``, ``restore``, ``trace`` and ``spin``. The CLI and the HTTP server call only these.
+
+Every verb validates its text the same way (non-blank ``str``, at most ``MAX_CHARS``), so the
+three interfaces agree on what is an error.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from despin.textio import check_text
+from despin.types import Detection, Restoration, Spin, TraceResult
+
+if TYPE_CHECKING:
+    from despin.lexicon import SynonymLexicon
+    from despin.model.bundle import Model
+    from despin.trace import Index
+
+# 5M characters is about 2,000 news articles; longer inputs are processed in windows.
+MAX_CHARS = 5_000_000
+
+
+@lru_cache(maxsize=4)
+def _load_model_cached(path: str | None) -> Model:
+    from despin.model.bundle import Model
+
+    return Model.load(Path(path)) if path else Model.default()
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """Load a model bundle (the packaged default when ``path`` is None); loads are cached per path."""
+    return _load_model_cached(str(path) if path else None)
+
+
+def load_table(path: str | Path) -> SynonymLexicon:
+    """Load a spinner table written by ``despin learn`` (TSV ``observed<TAB>original<TAB>count``)."""
+    from despin.model.bundle import read_table
+
+    return read_table(Path(path))
+
+
+def detect(text: str, *, model: Model | None = None, threshold: float | None = None) -> Detection:
+    """Score how likely ``text`` is spun, and list the suspicious spans.
+
+    Args:
+        text: the document.
+        model: a loaded bundle; the default bundle when None.
+        threshold: the decision threshold; the bundle's calibrated default when None.
+    """
+    text = check_text(text, max_chars=MAX_CHARS)
+    return (model or load_model()).detect(text, threshold=threshold)
+
+
+def restore(
+    text: str,
+    *,
+    model: Model | None = None,
+    table: SynonymLexicon | str | Path | None = None,
+    remove_footer: bool = True,
+    threshold: float | None = None,
+) -> Restoration:
+    """Undo the spin: return the most likely original text and the edits that produce it.
+
+    Args:
+        text: the spun document.
+        model: a loaded bundle; the default bundle when None.
+        table: a learned spinner table (or its path) used on top of the lexicon.
+        remove_footer: drop a spinner's source footer ("Sumber ...: OUTLET") from ``text``.
+        threshold: the detection threshold; the bundle's calibrated default when None.
+    """
+    text = check_text(text, max_chars=MAX_CHARS)
+    if isinstance(table, (str, Path)):
+        table = load_table(table)
+    return (model or load_model()).restore(text, table=table, remove_footer=remove_footer, threshold=threshold)
+
+
+def trace(text: str, *, index: Index, top: int = 5) -> TraceResult:
+    """Find the sources of ``text`` in ``index``, best first, with the aligned substitutions."""
+    from despin.trace import trace as trace_core
+
+    text = check_text(text, max_chars=MAX_CHARS)
+    return trace_core(text, index=index, top=top)
+
+
+def spin(text: str, *, model: Model | None = None, table: SynonymLexicon | str | Path | None = None,
+         **options: Any) -> Spin:
+    """Spin ``text`` like a content farm would (see :func:`despin.spin.spin` for ``options``)."""
+    from despin.spin import spin as spin_core
+
+    text = check_text(text, max_chars=MAX_CHARS)
+    if isinstance(table, (str, Path)):
+        table = load_table(table)
+    lexicon = table if table is not None else (model or load_model()).lexicon
+    return spin_core(text, lexicon=lexicon, **options)

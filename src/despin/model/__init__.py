@@ -1,0 +1,1 @@
+"""Model bundles: building them from the shared corpora and loading them."""

@@ -1,0 +1,174 @@
+"""Value objects shared by every interface. ``to_dict()`` is the one JSON schema for CLI, HTTP and writers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A suspected substitution in the input: half-open character offsets and a 0..1 score."""
+
+    start: int
+    end: int
+    text: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """Document verdict: ``score`` is a calibrated probability that the text is spun."""
+
+    score: float
+    is_spun: bool
+    spans: tuple[Span, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "spun_score": round(self.score, 4),
+            "is_spun": self.is_spun,
+            "spans": [s.to_dict() for s in self.spans],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace ``observed`` at input offsets [start, end) by ``restored``."""
+
+    start: int
+    end: int
+    observed: str
+    restored: str
+    confidence: float
+    kind: str = "synonym"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "observed": self.observed,
+            "restored": self.restored,
+            "confidence": round(self.confidence, 4),
+            "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Footer:
+    """A source footer the spinner appended, such as ``Sumber Referensi Berita: OUTLET``."""
+
+    start: int
+    end: int
+    text: str
+    outlet: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text, "outlet": self.outlet}
+
+
+@dataclass(frozen=True, slots=True)
+class Restoration:
+    """Restored text plus the edits that turn the input into it."""
+
+    text: str
+    edits: tuple[Edit, ...]
+    detection: Detection
+    footer: Footer | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "spun_score": round(self.detection.score, 4),
+            "is_spun": self.detection.is_spun,
+            "text": self.text,
+            "edits": [e.to_dict() for e in self.edits],
+            "footer": self.footer.to_dict() if self.footer else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SpinEdit:
+    """A gold label from the simulator: ``observed`` at spun-text offsets replaced ``original``."""
+
+    start: int
+    end: int
+    observed: str
+    original: str
+    kind: str = "synonym"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "observed": self.observed,
+            "original": self.original,
+            "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Spin:
+    """Output of the simulator: spun text and its gold edits."""
+
+    text: str
+    edits: tuple[SpinEdit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "edits": [e.to_dict() for e in self.edits]}
+
+
+@dataclass(frozen=True, slots=True)
+class Substitution:
+    """One aligned difference between a spun text and its source."""
+
+    spun_start: int
+    spun_end: int
+    source_start: int
+    source_end: int
+    spun: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "spun_start": self.spun_start,
+            "spun_end": self.spun_end,
+            "source_start": self.source_start,
+            "source_end": self.source_end,
+            "spun": self.spun,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SourceMatch:
+    """A reference document that explains a spun text, with the aligned evidence."""
+
+    source_id: str
+    score: float
+    coverage: float
+    substitutions: tuple[Substitution, ...] = ()
+    source_text: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "source_id": self.source_id,
+            "score": round(self.score, 4),
+            "coverage": round(self.coverage, 4),
+            "substitutions": [s.to_dict() for s in self.substitutions],
+        }
+        if self.source_text is not None:
+            d["source_text"] = self.source_text
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class TraceResult:
+    """Best-first source matches; empty when nothing plausible matches."""
+
+    matches: tuple[SourceMatch, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"matches": [m.to_dict() for m in self.matches]}
