@@ -1,0 +1,87 @@
+"""The one configuration every benchmark module receives: ``run(cfg: BenchConfig) -> dict``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+from despin.errors import ConfigError
+
+Suite = Literal["quick", "full"]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
+CACHE_DIR = REPO_ROOT / "benchmarks" / "cache"
+
+
+@dataclass(frozen=True, slots=True)
+class BenchConfig:
+    """What a benchmark run measures, and where it writes.
+
+    Args:
+        suite: ``"quick"`` (small samples, CI, a few minutes) or ``"full"`` (every dev/test document).
+        seed: seeds sampling and spinning; a fixed seed and model give identical quality numbers.
+        out_dir: where results, tables and plots go.
+        model: a model bundle directory; the packaged default model when None.
+        data_dir: the shared corpora (``corpus/``, ``lexicons/``); see :func:`default_data_dir`.
+        rates: spin rates (share of word tokens substituted) to measure.
+        splits: the evaluation splits; never ``train``.
+
+    Example:
+        >>> BenchConfig(suite="quick").n_docs
+        40
+        >>> BenchConfig(suite="quick").fingerprint() == BenchConfig(suite="quick").fingerprint()
+        True
+    """
+
+    suite: Suite = "quick"
+    seed: int = 0
+    out_dir: Path = RESULTS_DIR
+    model: Path | None = None
+    data_dir: Path | None = None
+    rates: tuple[float, ...] = (0.05, 0.10, 0.15, 0.25, 0.40)
+    splits: tuple[str, ...] = ("dev", "test")
+
+    def __post_init__(self) -> None:
+        if self.suite not in ("quick", "full"):
+            raise ConfigError(f"suite must be 'quick' or 'full', got {self.suite!r}")
+        if "train" in self.splits:
+            raise ConfigError("never evaluate on the train split")
+
+    @property
+    def n_docs(self) -> int:
+        """Documents per (split, register) sample: small for quick, capped for full."""
+        return 40 if self.suite == "quick" else 400
+
+    @property
+    def max_chars(self) -> int:
+        """Documents are cut at a paragraph boundary below this length (keeps runtime bounded)."""
+        return 1500 if self.suite == "quick" else 6000
+
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir if self.data_dir is not None else default_data_dir()
+
+    def fingerprint(self) -> str:
+        """A stable hash of everything that changes the numbers (not ``out_dir``)."""
+        d = asdict(self)
+        d.pop("out_dir")
+        d["model"] = str(self.model) if self.model else None
+        d["data_dir"] = None  # the data location does not change the numbers, its content does
+        blob = json.dumps(d, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def default_data_dir() -> Path:
+    """``$DESPIN_DATA`` if set, else ``../shared/data`` next to the repository (as in CI)."""
+    import os
+
+    env = os.environ.get("DESPIN_DATA")
+    if env:
+        return Path(env)
+    for cand in (REPO_ROOT.parent / "shared" / "data", REPO_ROOT / ".." / "shared" / "data"):
+        if cand.is_dir():
+            return cand.resolve()
+    return (REPO_ROOT.parent / "shared" / "data").resolve()
