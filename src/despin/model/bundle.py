@@ -20,8 +20,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from despin.detect import SpinDetector
 from despin.errors import LexiconError, ModelError
 from despin.lexicon import SynonymLexicon, parse_table
+from despin.restore import apply_edits
+from despin.restore.candidates import CandidateGenerator
+from despin.restore.restorer import Restorer, RestoreConfig
+from despin.types import Detection, Edit, Restoration
 
 FORMAT_VERSION = 1
 REQUIRED_FILES = ("lm.binary", "vocab.tsv.gz", "lexicon.tsv.gz", "neighbours.tsv.gz", "detector.json")
@@ -107,12 +112,18 @@ class Model:
         return NgramLM(str(self.path / "lm.binary"))
 
     @cached_property
+    def _vocab_rows(self) -> list[str]:
+        return _read_lines(self.path / "vocab.tsv.gz")
+
+    @cached_property
     def vocab(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for row in _read_lines(self.path / "vocab.tsv.gz"):
-            word, _, count = row.partition("\t")
-            out[word] = int(count)
-        return out
+        """Word -> count in the training split."""
+        return {row.split("\t", 2)[0]: int(row.split("\t", 2)[1]) for row in self._vocab_rows}
+
+    @cached_property
+    def case_share(self) -> dict[str, float]:
+        """Word -> share of its isolated mid-sentence occurrences written capitalised."""
+        return _case_share(self._vocab_rows)
 
     @cached_property
     def lexicon(self) -> SynonymLexicon:
@@ -129,3 +140,68 @@ class Model:
     @cached_property
     def detector_params(self) -> dict[str, Any]:
         return dict(json.loads((self.path / "detector.json").read_text(encoding="utf-8")))
+
+    @cached_property
+    def detector(self) -> SpinDetector:
+        return SpinDetector.from_dict(self.detector_params["detector"])
+
+    @cached_property
+    def restore_config(self) -> RestoreConfig:
+        return RestoreConfig(**self.detector_params.get("restore", {}))
+
+    def with_lexicon(self, lexicon: SynonymLexicon) -> Model:
+        """The same model with another synonym lexicon (e.g. one half of ``lexicon.split()``)."""
+        other = Model(path=self.path, manifest=self.manifest)
+        for name in ("lm", "_vocab_rows", "vocab", "case_share", "neighbours", "detector_params"):
+            if name in self.__dict__:
+                other.__dict__[name] = self.__dict__[name]
+        other.__dict__["lexicon"] = lexicon
+        return other
+
+    def restorer(self, table: SynonymLexicon | None = None) -> Restorer:
+        """A restorer over this bundle; one per table is cached."""
+        key = f"restorer:{id(table) if table is not None else 'none'}"
+        hit = self._cache.get(key)
+        if hit is None:
+            gen = CandidateGenerator(
+                self.lexicon,
+                self.vocab,
+                table=table,
+                neighbours=self.neighbours,
+                neighbour_channel=self.restore_config.neighbour_channel,
+            )
+            hit = Restorer(self.lm, gen, case_share=self.case_share, config=self.restore_config)
+            if len(self._cache) > 8:
+                self._cache.clear()
+            self._cache[key] = (hit, table)  # holding the table keeps its id() unique
+        return hit if isinstance(hit, Restorer) else hit[0]
+
+    def detect(self, text: str, *, threshold: float | None = None) -> Detection:
+        return self.detector.detect(self.restorer().restore(text), threshold=threshold)
+
+    def restore(
+        self,
+        text: str,
+        *,
+        table: SynonymLexicon | None = None,
+        remove_footer: bool = True,
+        threshold: float | None = None,
+    ) -> Restoration:
+        outcome = self.restorer(table).restore(text)
+        detection = self.detector.detect(outcome, threshold=threshold)
+        edits = list(outcome.edits)
+        if remove_footer and outcome.footer:
+            f = outcome.footer
+            edits.append(Edit(f.start, f.end, f.text, "", 1.0, "footer"))
+        return Restoration(text=apply_edits(text, edits), edits=tuple(edits), detection=detection,
+                           footer=outcome.footer)
+
+
+def _case_share(vocab_rows: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for row in vocab_rows:
+        word, count, capital = row.split("\t")
+        n = int(count)
+        if n >= 3:  # below that the share is noise
+            out[word] = (int(capital) + 0.5) / (n + 1)
+    return out

@@ -1,0 +1,84 @@
+"""Core commands: ``detect``, ``restore`` and ``build-model``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from despin import api
+from despin.cli.common import cli, emit_json, read_input
+
+model_option = click.option(
+    "--model", "model_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Model bundle directory (default: the bundled model).",
+)
+threshold_option = click.option(
+    "--threshold", type=click.FloatRange(0.0, 1.0), default=None, help="Decision threshold (default: calibrated)."
+)
+
+
+@cli.command()
+@click.argument("source", default="-", metavar="[FILE|-]")
+@model_option
+@threshold_option
+def detect(source: str, model_dir: Path | None, threshold: float | None) -> None:
+    """Score how likely a text is spun and list the suspicious spans (JSON).
+
+    \b
+    Example:
+        despin detect article.txt
+        {"spun_score": 0.97, "is_spun": true, "spans": [{"start": 12, "end": 19, ...}]}
+    """
+    text = read_input(source)
+    emit_json(api.detect(text, model=api.load_model(model_dir), threshold=threshold).to_dict())
+
+
+@cli.command()
+@click.argument("source", default="-", metavar="[FILE|-]")
+@model_option
+@threshold_option
+@click.option("--table", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="A spinner table learned with `despin learn`, used on top of the lexicon.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of the text.")
+@click.option("--keep-footer", is_flag=True, help="Keep the spinner's source footer in the text.")
+def restore(source: str, model_dir: Path | None, threshold: float | None, table: Path | None, as_json: bool,
+            keep_footer: bool) -> None:
+    """Undo the spin: print the most likely original text.
+
+    \b
+    Example:
+        despin restore spun.txt --json
+        {"spun_score": 0.97, "is_spun": true, "text": "...", "edits": [...]}
+    """
+    text = read_input(source)
+    result = api.restore(text, model=api.load_model(model_dir), table=table, remove_footer=not keep_footer,
+                         threshold=threshold)
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        click.echo(result.text, nl=not result.text.endswith("\n"))
+
+
+@cli.command("build-model")
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Directory to write the bundle to.")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="The shared data directory (default: ../shared/data beside the checkout).")
+@click.option("--work", "work_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("work/build"),
+              help="Scratch directory (training text, KenLM build).")
+@click.option("--order", type=click.IntRange(2, 6), default=5, show_default=True, help="n-gram order.")
+@click.option("--seed", type=int, default=0, show_default=True)
+def build_model(out: Path, data_dir: Path | None, work_dir: Path, order: int, seed: int) -> None:
+    """Train a model bundle (KenLM, lexicon, neighbours, detector) from the shared corpora.
+
+    \b
+    Example:
+        despin build-model -o src/despin/model/default
+    """
+    from despin.model.build import build_model as build
+    from despin.model.corpora import default_data_dir
+
+    manifest = build(out, data_dir=data_dir or default_data_dir(), work_dir=work_dir, order=order, seed=seed,
+                     log=lambda msg: click.echo(msg, err=True))
+    emit_json({"model_version": manifest["model_version"], "out": str(out), "files": manifest["files"]})

@@ -1,0 +1,248 @@
+"""``despin build-model``: train a bundle from the shared corpora and lexicons.
+
+Steps: tokenise the ``train`` split -> KenLM (lmplz, build_binary) -> vocabulary and case
+statistics -> merged synonym graph -> distributional neighbours -> detector fitted on simulated
+spins of the ``calib`` split -> manifest with sha256 of every file and the exact command.
+"""
+
+from __future__ import annotations
+
+import collections
+import gzip
+import json
+import random
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from despin import __version__
+from despin.errors import ModelError
+from despin.lexicon import SynonymLexicon, parse_mythes, parse_wordnet
+from despin.lm.ngram import lm_tokens
+from despin.model.bundle import FORMAT_VERSION, REQUIRED_FILES, Model, sha256_file
+from despin.model.corpora import SHIP_YES, CorpusDoc, iter_docs
+from despin.model.kenlm_tools import ensure_kenlm_bin
+from despin.text.normalize import lm_key
+from despin.text.tokenize import sentences, tokenize
+
+MYTHES_PATH = Path("/usr/share/mythes/th_id_ID_v2.dat")
+WORDNET_NAME = "wordnet_bahasa_ind.wn-data-ind.tab"
+
+SOURCES = [
+    {"file": f"corpus/{c}.jsonl.gz", "use": "LM, vocabulary, neighbours (train split); detector (calib split)"}
+    for c in SHIP_YES
+] + [
+    {"file": f"lexicons/{WORDNET_NAME}", "use": "synonym graph", "license": "MIT"},
+    {"file": str(MYTHES_PATH), "use": "synonym graph", "license": "LGPL-2.1 (Debian mythes-id)"},
+]
+
+Log = Callable[[str], None]
+
+
+def load_lexicon(data_dir: Path, mythes: Path = MYTHES_PATH) -> SynonymLexicon:
+    """Wordnet Bahasa merged with mythes-id (if installed)."""
+    parts = []
+    with open(data_dir / "lexicons" / WORDNET_NAME, encoding="utf-8") as fh:
+        parts.append(SynonymLexicon.from_pairs(parse_wordnet(fh, source=WORDNET_NAME)))
+    if mythes.is_file():
+        with open(mythes, encoding="iso-8859-1") as fh:
+            parts.append(SynonymLexicon.from_pairs(parse_mythes(fh, source=str(mythes))))
+    else:
+        raise ModelError(f"{mythes} is missing: apt-get install mythes-id")
+    return SynonymLexicon.merge(*parts)
+
+
+def _write_training_text(data_dir: Path, work: Path, log: Log) -> tuple[Path, Path]:
+    counts: collections.Counter[str] = collections.Counter()
+    capital: collections.Counter[str] = collections.Counter()
+    text_path = work / "train.txt"
+    n_docs = 0
+    with open(text_path, "w", encoding="utf-8") as out:
+        for doc in iter_docs(data_dir, splits=("train",)):
+            toks = tokenize(doc.text)
+            for i, j in sentences(doc.text, toks):
+                words = lm_tokens(toks[i:j])
+                if words:
+                    out.write(" ".join(words) + "\n")
+                for k in range(i, j):
+                    tok = toks[k]
+                    if tok.kind != "word":
+                        continue
+                    key = lm_key(tok.text)
+                    counts[key] += 1
+                    # Isolated capitals only: inside a multi-word name a capital is expected.
+                    if (
+                        k > i
+                        and tok.text[:1].isupper()
+                        and not toks[k - 1].text[:1].isupper()
+                        and (k + 1 >= j or not toks[k + 1].text[:1].isupper())
+                    ):
+                        capital[key] += 1
+            n_docs += 1
+    log(f"training text: {n_docs} documents, {sum(counts.values())} words, {len(counts)} types")
+    vocab_path = work / "vocab.tsv.gz"
+    with gzip.open(vocab_path, "wt", encoding="utf-8", compresslevel=9) as fh:
+        for word, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            fh.write(f"{word}\t{c}\t{capital[word]}\n")
+    return text_path, vocab_path
+
+
+def _train_lm(text_path: Path, out: Path, bin_dir: Path, *, order: int, log: Log) -> None:
+    arpa = text_path.with_suffix(".arpa")
+    prune = " ".join(["0", "0"] + ["1"] * (order - 2))
+    cmds = [
+        f"{bin_dir / 'lmplz'} -o {order} --prune {prune} -S 20% -T {text_path.parent} --discount_fallback",
+        f"{bin_dir / 'build_binary'} -q 8 -b 8 -a 22 trie {arpa} {out / 'lm.binary'}",
+    ]
+    with open(text_path, "rb") as src, open(arpa, "wb") as dst:
+        proc = subprocess.run(shlex.split(cmds[0]), stdin=src, stdout=dst, stderr=subprocess.PIPE, check=False)
+    if proc.returncode:
+        raise ModelError(f"lmplz failed: {proc.stderr.decode(errors='replace')[-500:]}")
+    proc = subprocess.run(shlex.split(cmds[1]), capture_output=True, check=False)
+    if proc.returncode:
+        raise ModelError(f"build_binary failed: {proc.stderr.decode(errors='replace')[-500:]}")
+    arpa.unlink()
+    log(f"LM: order {order}, {(out / 'lm.binary').stat().st_size / 1e6:.1f} MB")
+
+
+def _write_rows(path: Path, rows: list[str]) -> None:
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
+        for row in rows:
+            fh.write(row + "\n")
+
+
+def _neighbours(text_path: Path, model: Model, out: Path, log: Log) -> None:
+    from despin.model.neighbours import build_neighbours
+
+    with open(text_path, encoding="utf-8") as fh:
+        sents = [line.split() for line in fh]
+    nb = build_neighbours(sents, model.vocab)
+    _write_rows(out / "neighbours.tsv.gz", [f"{w}\t{' '.join(ns)}" for w, ns in sorted(nb.items())])
+    log(f"neighbours: {len(nb)} words")
+
+
+def _detector_samples(data_dir: Path, model: Model, *, seed: int, per_corpus: int, log: Log) -> dict[str, Any]:
+    """Features of clean and simulated spun ``calib`` documents, labelled, with their register."""
+    from despin.detect import features
+    from despin.spin import Spinner
+
+    rng = random.Random(seed)
+    by_corpus: dict[str, list[CorpusDoc]] = collections.defaultdict(list)
+    for doc in iter_docs(data_dir, splits=("calib",)):
+        by_corpus[doc.corpus].append(doc)
+    half_a, _ = model.lexicon.split(seed=seed + 1)
+    xs: list[list[float]] = []
+    ys: list[int] = []
+    registers: list[str] = []
+    restorer = model.restorer()
+    t0 = time.time()
+    for corpus in sorted(by_corpus):
+        docs = by_corpus[corpus]
+        rng.shuffle(docs)
+        for i, doc in enumerate(docs[:per_corpus]):
+            xs.append(features(restorer.restore(doc.text)))
+            ys.append(0)
+            registers.append(doc.register)
+            spinner = Spinner(
+                half_a if rng.random() < 0.5 else model.lexicon,
+                rate=rng.choice([0.05, 0.1, 0.15, 0.25, 0.4]),
+                seed=seed + i,
+                capitalize=rng.choice([0.0, 0.1, 0.25]),
+                repeat=rng.choice([0.0, 0.01, 0.02]),
+                footer=rng.random() < 0.3,
+            )
+            xs.append(features(restorer.restore(spinner.spin(doc.text, doc=i).text)))
+            ys.append(1)
+            registers.append(doc.register)
+    log(f"detector samples: {len(xs)} in {time.time() - t0:.0f}s")
+    return {"x": xs, "y": ys, "register": registers}
+
+
+def fit_detector(samples: dict[str, Any], *, max_fpr: float = 0.01) -> dict[str, Any]:
+    """Logistic regression, then the lowest threshold with clean FPR <= ``max_fpr`` in every register."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from despin.detect import FEATURES, SpinDetector
+
+    x = np.array(samples["x"], dtype=float)
+    y = np.array(samples["y"])
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    clf = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, y)
+    det = SpinDetector(dict(zip(FEATURES, clf.coef_[0].tolist(), strict=True)), bias=float(clf.intercept_[0]),
+                       threshold=0.5, mean=mean.tolist(), scale=scale.tolist())
+    probs = np.array([det.probability(row) for row in x])
+    regs = np.array(samples["register"])
+    threshold = 0.5
+    for reg in sorted(set(regs)):
+        clean = np.sort(probs[(regs == reg) & (y == 0)])
+        if len(clean):
+            # the smallest cut above all but max_fpr of this register's clean scores
+            k = int(np.floor(len(clean) * (1 - max_fpr)))
+            threshold = max(threshold, float(clean[min(k, len(clean) - 1)]) + 1e-6)
+    det.threshold = min(threshold, 0.999)
+    return det.to_dict()
+
+
+def build_model(
+    out: Path,
+    *,
+    data_dir: Path,
+    work_dir: Path,
+    order: int = 5,
+    seed: int = 0,
+    per_corpus: int = 120,
+    log: Log = print,
+) -> dict[str, Any]:
+    """Build a complete bundle into ``out``; returns its manifest."""
+    t0 = time.time()
+    if not (data_dir / "corpus").is_dir():
+        raise ModelError(f"{data_dir} has no corpus/ directory (expected ../shared/data)")
+    out.mkdir(parents=True, exist_ok=True)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    bin_dir = ensure_kenlm_bin(work_dir)
+    text_path, vocab_path = _write_training_text(data_dir, work_dir, log)
+    (out / "vocab.tsv.gz").write_bytes(vocab_path.read_bytes())
+    _train_lm(text_path, out, bin_dir, order=order, log=log)
+    lexicon = load_lexicon(data_dir)
+    _write_rows(out / "lexicon.tsv.gz", lexicon.to_rows())
+    log(f"lexicon: {len(lexicon)} originals, {lexicon.n_pairs} pairs")
+    # A provisional manifest lets the half-built bundle load for the steps that need the restorer.
+    _write_rows(out / "neighbours.tsv.gz", [])
+    (out / "detector.json").write_text(json.dumps({"detector": fit_placeholder()}), encoding="utf-8")
+    _write_manifest(out, {"format_version": FORMAT_VERSION, "files": {}})
+    _neighbours(text_path, Model.load(out, verify=False), out, log)
+    model = Model.load(out, verify=False)
+    samples = _detector_samples(data_dir, model, seed=seed, per_corpus=per_corpus, log=log)
+    detector = fit_detector(samples)
+    (out / "detector.json").write_text(json.dumps({"detector": detector}, indent=1), encoding="utf-8")
+    log(f"detector threshold {detector['threshold']:.3f}")
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "model_version": f"id-{time.strftime('%Y%m%d')}-{__version__}",
+        "despin_version": __version__,
+        "lm": {"order": order, "tokens": "lower-cased, numbers as <num>", "split": "train"},
+        "sources": SOURCES,
+        "command": " ".join(["despin", *sys.argv[1:]]) if sys.argv and "despin" in sys.argv[0] else "build_model()",
+        "seed": seed,
+        "build_seconds": round(time.time() - t0, 1),
+        "files": {name: sha256_file(out / name) for name in REQUIRED_FILES},
+    }
+    _write_manifest(out, manifest)
+    return manifest
+
+
+def fit_placeholder() -> dict[str, Any]:
+    from despin.detect import FEATURES
+
+    return {"weights": {f: 0.0 for f in FEATURES}, "bias": 0.0, "threshold": 0.5}
+
+
+def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    tmp = out / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.replace(out / "manifest.json")

@@ -1,0 +1,91 @@
+"""Candidate originals for each observed span: the restorer's reverse channel.
+
+Three sources, each with its own channel probability ``P(observed | original)``:
+the reverse synonym lexicon, a learned spinner table (trusted more: it was read off this
+spinner's own output), and distributional neighbours, which cover spinners whose table we have
+never seen.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from despin.lexicon import SynonymLexicon
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    original: str  # lower-case phrase, single-spaced
+    words: tuple[str, ...]
+    log_channel: float  # natural log of P(observed | original, spun)
+    source: str  # "lexicon" | "table" | "neighbour"
+
+
+class CandidateGenerator:
+    """Propose originals for an observed lower-case phrase.
+
+    Args:
+        lexicon: the synonym graph; its reverse index gives lexicon candidates.
+        vocab: corpus counts; originals the corpus never saw ``min_count`` times are dropped,
+            because the LM cannot tell whether they fit.
+        table: an optional learned spinner table.
+        neighbours: word -> distributional neighbours, for unseen spinner tables.
+        neighbour_channel: P(observed | original) given to a neighbour candidate. A thesaurus
+            entry has 10-20 synonyms, so 1/20 puts a neighbour on par with a weak lexicon link.
+        max_candidates: keep the best this many per span, ranked by channel + unigram prior.
+    """
+
+    def __init__(
+        self,
+        lexicon: SynonymLexicon,
+        vocab: Mapping[str, int],
+        *,
+        table: SynonymLexicon | None = None,
+        neighbours: Mapping[str, tuple[str, ...]] | None = None,
+        neighbour_channel: float = 0.05,
+        min_count: int = 2,
+        max_candidates: int = 50,
+    ) -> None:
+        self.lexicon = lexicon
+        self.vocab = vocab
+        self.table = table
+        self.neighbours = neighbours or {}
+        self.log_neighbour = math.log(neighbour_channel)
+        self.min_count = min_count
+        self.max_candidates = max_candidates
+        self.max_phrase_len = max(lexicon.max_phrase_len, table.max_phrase_len if table else 1)
+        self._total = max(1, sum(vocab.values()))
+        self._cache: dict[str, tuple[Candidate, ...]] = {}
+
+    def _known(self, phrase: str) -> bool:
+        return all(self.vocab.get(w, 0) >= self.min_count for w in phrase.split(" "))
+
+    def _unigram(self, phrase: str) -> float:
+        return sum(math.log((self.vocab.get(w, 0) + 1) / self._total) for w in phrase.split(" "))
+
+    def candidates(self, observed: str) -> tuple[Candidate, ...]:
+        """Candidates for ``observed`` (lower-case), best first; cached per phrase."""
+        hit = self._cache.get(observed)
+        if hit is not None:
+            return hit
+        found: dict[str, tuple[float, str]] = {}
+        if self.table is not None:
+            for orig, p in self.table.originals(observed).items():
+                # A learned table is evidence about this very spinner: floor it well above the lexicon.
+                found[orig] = (math.log(max(p, 0.3)), "table")
+        for orig, p in self.lexicon.originals(observed).items():
+            if orig not in found and self._known(orig):
+                found[orig] = (math.log(p), "lexicon")
+        if " " not in observed:
+            for orig in self.neighbours.get(observed, ()):
+                if orig not in found and orig != observed and self._known(orig):
+                    found[orig] = (self.log_neighbour, "neighbour")
+        ranked = sorted(found.items(), key=lambda kv: -(kv[1][0] + self._unigram(kv[0])))
+        out = tuple(
+            Candidate(orig, tuple(orig.split(" ")), lc, src) for orig, (lc, src) in ranked[: self.max_candidates]
+        )
+        if len(self._cache) < 200_000:
+            self._cache[observed] = out
+        return out

@@ -1,0 +1,241 @@
+"""The restorer: per-sentence noisy-channel decoding, then edits with posterior confidences."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from despin.errors import ConfigError
+from despin.lm.ngram import lm_token
+from despin.restore.candidates import CandidateGenerator
+from despin.restore.decoder import LN10, Arc, viterbi, window_score
+from despin.restore.footer import find_footer
+from despin.text.normalize import lm_key
+from despin.text.tokenize import Token, sentences, tokenize
+from despin.types import Edit, Footer
+
+# Sentences longer than this are decoded in windows, which bounds time and memory per sentence.
+MAX_SENTENCE_TOKENS = 120
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreConfig:
+    """Decoder parameters, tuned on the dev split (see benchmarks/)."""
+
+    rho: float = 0.12  # prior that a word was spun
+    rho_capital: float = 0.9  # ... when it is a common word capitalised mid-sentence
+    rho_repeat: float = 0.3  # prior that an immediately repeated word is a spinner artifact
+    lm_weight: float = 1.0
+    beam: int = 6
+    max_candidates: int = 6  # per span, after ranking every candidate in its observed context
+    # A word whose context raises its probability (and its successor's) by more than this many
+    # log10 units over their unigram probabilities fits, and is not searched for an original.
+    # On dev spins at 15%, a gate of 1.0 keeps 92% of spun words and skips half the clean ones.
+    gate: float = 1.0
+    neighbour_channel: float = 0.02
+    min_confidence: float = 0.5  # edits below this posterior are not applied
+
+    def __post_init__(self) -> None:
+        for name in ("rho", "rho_capital", "rho_repeat", "min_confidence", "neighbour_channel"):
+            value = getattr(self, name)
+            if not 0.0 < value < 1.0:
+                raise ConfigError(f"{name} must be in (0, 1), got {value}")
+        if self.beam < 1 or self.max_candidates < 0:
+            raise ConfigError("beam must be >= 1 and max_candidates >= 0")
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreOutcome:
+    """What one decoding pass found; the detector reads its statistics as features."""
+
+    edits: tuple[Edit, ...]
+    footer: Footer | None
+    n_words: int
+    n_candidates: int  # word tokens that had at least one candidate original
+    n_capital: int  # common words capitalised mid-sentence
+    n_repeat: int
+    lm_gain: float  # log10 P(restored) - log10 P(observed), summed over sentences
+
+
+class Restorer:
+    """Undo synonym spinning with a language model and a reverse synonym channel.
+
+    Args:
+        lm: an :class:`~despin.lm.ngram.NgramLM`.
+        candidates: the reverse channel.
+        case_share: lower-case word -> share of its mid-sentence occurrences written capitalised
+            in clean text; a word almost never capitalised there is a spinner artifact when it is.
+        config: decoder parameters.
+    """
+
+    def __init__(
+        self,
+        lm: Any,
+        candidates: CandidateGenerator,
+        *,
+        case_share: Mapping[str, float],
+        config: RestoreConfig | None = None,
+    ) -> None:
+        self.lm = lm
+        self.candidates = candidates
+        self.case_share = case_share
+        self.config = config or RestoreConfig()
+        c = self.config
+        self._keep = math.log(1.0 - c.rho)
+        self._spin = math.log(c.rho)
+        self._keep_cap = math.log(1.0 - c.rho_capital)
+        self._spin_cap = math.log(c.rho_capital)
+        self._repeat = math.log(c.rho_repeat)
+        self._no_repeat = math.log(1.0 - c.rho_repeat)
+        self._null = lm.null()
+        self._unigrams: dict[str, float] = {}
+
+    def _unigram(self, word: str) -> float:
+        hit = self._unigrams.get(word)
+        if hit is None:
+            hit = self._unigrams[word] = float(self.lm.advance(self._null, word)[0])
+        return hit
+
+    # -- lattice ---------------------------------------------------------------------------
+    def _odd_capital(self, toks: list[Token], k: int, sent_start: int) -> bool:
+        tok = toks[k]
+        if k == sent_start or tok.kind != "word" or not tok.text[:1].isupper() or tok.text.isupper():
+            return False
+        prev = toks[k - 1]
+        if prev.text in (".", ":", '"', "'", "(", "\u201c", "-") or (prev.kind == "word" and prev.text[:1].isupper()):
+            return False  # a quote or title starts, or a multi-word name continues
+        share = self.case_share.get(lm_key(tok.text))
+        return share is not None and share < 0.03
+
+    def _arcs(self, toks: list[Token], lo: int, hi: int, sent_start: int) -> tuple[list[list[Arc]], int, int, int]:
+        c = self.config
+        max_len = self.candidates.max_phrase_len
+        keys = [lm_token(t) for t in toks[lo:hi]]
+        # One pass over the observed sentence gives every left-context state and each word's
+        # log-probability; words the LM finds plausible in place are not worth a candidate search.
+        lm = self.lm
+        states = [lm.begin()]
+        fit: list[float] = []  # log10 P(word | context) - log10 P(word): how much the context wants it
+        for word in keys:
+            lp, st = lm.advance(states[-1], word)
+            states.append(st)
+            fit.append(lp - self._unigram(word))
+        fit.append(0.0)
+        arcs_at: list[list[Arc]] = []
+        n_cand = n_cap = n_rep = 0
+        for p in range(hi - lo):
+            k = lo + p
+            tok = toks[k]
+            if tok.kind != "word":
+                arcs_at.append([Arc(p, 1, (keys[p],), 0.0, "keep")])
+                continue
+            odd = self._odd_capital(toks, k, sent_start)
+            n_cap += odd
+            keep_cost, spin_cost = (self._keep_cap, self._spin_cap) if odd else (self._keep, self._spin)
+            arcs = [Arc(p, 1, (keys[p],), keep_cost, "keep")]
+            suspicious = odd or fit[p] + fit[p + 1] < c.gate
+            if suspicious:
+                found: list[tuple[float, Arc]] = []
+                for length in range(1, min(max_len, hi - lo - p) + 1):
+                    if length > 1 and toks[k + length - 1].kind != "word":
+                        break
+                    phrase = " ".join(keys[p : p + length])
+                    follow = keys[p + length : p + length + 1]
+                    for cand in self.candidates.candidates(phrase):
+                        lp, _ = lm.advance_many(states[p], cand.words + tuple(follow))
+                        arc = Arc(p, length, cand.words, spin_cost + cand.log_channel, "synonym", cand.original)
+                        found.append((LN10 * lp + arc.cost, arc))
+                found.sort(key=lambda fa: -fa[0])
+                arcs.extend(arc for _, arc in found[: c.max_candidates])
+                n_cand += bool(found)
+            if p > 0 and keys[p] == keys[p - 1] and toks[k - 1].kind == "word":
+                n_rep += 1
+                arcs[0] = Arc(p, 1, (keys[p],), keep_cost + self._no_repeat, "keep")
+                arcs.append(Arc(p, 1, (), self._repeat, "repeat"))
+            arcs_at.append(arcs)
+        return arcs_at, n_cand, n_cap, n_rep
+
+    # -- decoding ---------------------------------------------------------------------------
+    def restore(self, text: str) -> RestoreOutcome:
+        """Decode ``text``; edits carry offsets into ``text`` and are sorted and disjoint."""
+        footer = find_footer(text)
+        body = text[: footer.start] if footer else text
+        toks = tokenize(body)
+        edits: list[Edit] = []
+        n_words = sum(t.kind == "word" for t in toks)
+        n_cand = n_cap = n_rep = 0
+        gain = 0.0
+        for s_lo, s_hi in sentences(body, toks):
+            for lo in range(s_lo, s_hi, MAX_SENTENCE_TOKENS):
+                hi = min(s_hi, lo + MAX_SENTENCE_TOKENS)
+                arcs_at, nc, ncap, nrep = self._arcs(toks, lo, hi, s_lo)
+                n_cand, n_cap, n_rep = n_cand + nc, n_cap + ncap, n_rep + nrep
+                if nc == 0 and nrep == 0 and ncap == 0:
+                    continue
+                path = viterbi(self.lm, arcs_at, lm_weight=self.config.lm_weight, beam=self.config.beam)
+                sent_edits, g = self._edits(body, toks, lo, hi, s_lo, arcs_at, path)
+                edits.extend(sent_edits)
+                gain += g
+        return RestoreOutcome(tuple(edits), footer, n_words, n_cand, n_cap, n_rep, gain)
+
+    def _edits(
+        self, body: str, toks: list[Token], lo: int, hi: int, sent_start: int, arcs_at: list[list[Arc]], path: list[Arc]
+    ) -> tuple[list[Edit], float]:
+        order = self.lm.order
+        emitted: list[tuple[str, ...]] = [arc.words for arc in path]
+        out: list[Edit] = []
+        gain = 0.0
+        for idx, arc in enumerate(path):
+            p = arc.start
+            k = lo + p
+            tok = toks[k]
+            odd = tok.kind == "word" and arc.kind == "keep" and self._odd_capital(toks, k, sent_start)
+            if arc.kind == "keep" and not odd:
+                continue
+            left = [w for ws in emitted[max(0, idx - order) : idx] for w in ws][-(order - 1) :]
+            right = [w for ws in emitted[idx + 1 : idx + order] for w in ws][: order - 1]
+            bos = sum(len(ws) for ws in emitted[:idx]) < order - 1
+            eos = sum(len(ws) for ws in emitted[idx + 1 :]) < order - 1
+            # Posterior of the chosen arc among every arc over the same span, the rest of the path fixed.
+            rivals = [a for a in arcs_at[p] if a.length == arc.length]
+            if arc.length > 1:
+                keep_words = tuple(lm_key(t.text) for t in toks[k : k + arc.length])
+                rivals.append(Arc(p, arc.length, keep_words, arc.length * self._keep, "keep"))
+            scores = [
+                LN10 * self.config.lm_weight * window_score(self.lm, left, a.words, right, bos=bos, eos=eos) + a.cost
+                for a in rivals
+            ]
+            top = max(scores)
+            z = sum(math.exp(s - top) for s in scores)
+            mine = next(s for a, s in zip(rivals, scores, strict=True) if a == arc)
+            confidence = math.exp(mine - top) / z
+            keep_score = next((s for a, s in zip(rivals, scores, strict=True) if a.kind == "keep"), mine)
+            if arc.kind == "keep":  # an odd capital the LM would keep: only its case is restored
+                out.append(Edit(tok.start, tok.end, tok.text, tok.text.lower(), confidence, "case"))
+                continue
+            if confidence < self.config.min_confidence:
+                continue
+            gain += (mine - keep_score) / LN10
+            last = toks[k + arc.length - 1]
+            if arc.kind == "repeat":
+                prev = toks[k - 1]
+                out.append(Edit(prev.end, tok.end, body[prev.end : tok.end], "", confidence, "repeat"))
+                continue
+            restored = _match_case(arc.original, tok.text, first=(k == sent_start), odd=self._odd_capital(
+                toks, k, sent_start))
+            observed = body[tok.start : last.end]
+            if restored != observed:
+                out.append(Edit(tok.start, last.end, observed, restored, confidence, "synonym"))
+        return out, gain
+
+
+def _match_case(original: str, observed: str, *, first: bool, odd: bool) -> str:
+    if observed.isupper() and len(observed) > 1:
+        return original.upper()
+    if first and observed[:1].isupper():
+        return original[:1].upper() + original[1:]
+    if observed[:1].isupper() and not odd:
+        return original[:1].upper() + original[1:]
+    return original
