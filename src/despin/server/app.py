@@ -95,6 +95,8 @@ def _validation_message(exc: RequestValidationError) -> str:
                 'request body must be a JSON object such as {"text": "..."} '
                 "sent with Content-Type: application/json"
             )
+        elif not loc and err.get("type") == "missing":
+            parts.append("request body is empty; send a JSON object such as {\"text\": \"...\"}")
         elif err.get("type") == "extra_forbidden":
             parts.append(f"{'.'.join(loc)}: unknown field (this endpoint takes no such option)")
         else:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from despin import __version__, api
-from despin.errors import DespinError
+from despin.errors import DespinError, IndexMismatchError
 from despin.server.middleware import ApiError
 from despin.server.settings import ServerSettings
 
@@ -38,6 +38,7 @@ class Runtime:
         self.model_error: str | None = "the model is still loading"
         self.index: Index | None = None
         self.index_error: str | None = None
+        self.index_error_status = 503
         self._limiter: anyio.CapacityLimiter | None = None
 
     def start_limiter(self) -> None:
@@ -88,6 +89,8 @@ class Runtime:
             logger.info("index loaded from %s", path)
         except DespinError as exc:
             self.index_error = str(exc)
+            # An index built by another despin or config is a conflict (409, STYLE.md section 6).
+            self.index_error_status = 409 if isinstance(exc, IndexMismatchError) else 503
             logger.error("index not loaded: %s", exc)
         except Exception as exc:
             self.index_error = (
@@ -104,7 +107,9 @@ class Runtime:
         if self.index is not None:
             return self.index
         if self.index_error:
-            raise ApiError(503, "IndexNotLoaded", f"the trace index is not loaded: {self.index_error}")
+            error = "IndexMismatchError" if self.index_error_status == 409 else "IndexNotLoaded"
+            message = f"the trace index is not loaded: {self.index_error}"
+            raise ApiError(self.index_error_status, error, message)
         raise ApiError(
             503,
             "IndexNotConfigured",
