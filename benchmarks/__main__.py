@@ -1,0 +1,102 @@
+"""``python -m benchmarks run|readme|report|plot``: see benchmarks/runner.py and the README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from benchmarks.config import REPO_ROOT, RESULTS_DIR, BenchConfig
+
+
+@click.group()
+def main() -> None:
+    """despin benchmarks: quality on held-out dev/test splits, baselines, and speed."""
+
+
+@main.command("run")
+@click.option("--suite", type=click.Choice(["quick", "full"]), default="quick", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--model",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Model bundle directory (the packaged default if omitted).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=RESULTS_DIR,
+    show_default=True,
+)
+@click.option("--sample-size", type=int, default=None, help="Documents per (split, register).")
+@click.option("--only", multiple=True, help="Run only these modules (detect_restore, trace, scale, serve).")
+@click.option("--no-cache", is_flag=True, help="Regenerate the evaluation sets instead of reading the cache.")
+@click.option("--no-plots", is_flag=True)
+def run_command(
+    suite: str,
+    seed: int,
+    model: Path | None,
+    out_dir: Path,
+    sample_size: int | None,
+    only: tuple[str, ...],
+    no_cache: bool,
+    no_plots: bool,
+) -> None:
+    """Run a suite and write benchmarks/results/<date>-<sha>[-quick].json, .md and .png files."""
+    from benchmarks.config import CACHE_DIR
+    from benchmarks.runner import run_suite
+
+    cfg = BenchConfig(suite=suite, seed=seed, out_dir=out_dir, model=model, sample_size=sample_size)  # type: ignore[arg-type]
+    path = run_suite(cfg, only=only or None, cache_dir=None if no_cache else CACHE_DIR, plots=not no_plots)
+    click.echo(str(path))
+
+
+@main.command("report")
+@click.argument("results", type=click.Path(dir_okay=False, path_type=Path), required=False)
+def report_command(results: Path | None) -> None:
+    """Print the Markdown tables of a results file (the latest if omitted)."""
+    from benchmarks import report
+
+    path = results or report.latest_results()
+    click.echo(report.markdown(report.load_results(path), source=path.name), nl=False)
+
+
+@main.command("plot")
+@click.argument("results", type=click.Path(dir_okay=False, path_type=Path), required=False)
+def plot_command(results: Path | None) -> None:
+    """Redraw the PNG plots of a results file (the latest if omitted)."""
+    from benchmarks import plots, report
+
+    path = results or report.latest_results()
+    for p in plots.plot_all(report.load_results(path), path.parent, path.stem):
+        click.echo(str(p))
+
+
+@main.command("readme")
+@click.option(
+    "--results",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Results file (the latest full run, else the latest run).",
+)
+@click.option(
+    "--readme",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=REPO_ROOT / "README.md",
+    show_default=True,
+)
+def readme_command(results: Path | None, readme: Path) -> None:
+    """Regenerate the README section between <!-- results:start --> and <!-- results:end -->."""
+    from benchmarks import report
+
+    path = results or report.latest_results()
+    section = report.readme_section(report.load_results(path), source=path.name)
+    if not report.update_readme(readme, section):
+        raise click.ClickException(f"{readme} has no {report.START} ... {report.END} markers")
+    click.echo(f"updated {readme} from {path.name}")
+
+
+if __name__ == "__main__":
+    main()
