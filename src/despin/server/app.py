@@ -96,7 +96,7 @@ def _validation_message(exc: RequestValidationError) -> str:
                 "sent with Content-Type: application/json"
             )
         elif not loc and err.get("type") == "missing":
-            parts.append("request body is empty; send a JSON object such as {\"text\": \"...\"}")
+            parts.append('request body is empty; send a JSON object such as {"text": "..."}')
         elif err.get("type") == "extra_forbidden":
             parts.append(f"{'.'.join(loc)}: unknown field (this endpoint takes no such option)")
         else:
@@ -218,14 +218,26 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             )
         return check_text(text, name="text")
 
-    @app.post("/v1/detect", response_model=None, tags=["api"], responses={200: {"model": DetectionOut}})
+    @app.post(
+        "/v1/detect",
+        summary="Is this text spun?",
+        response_model=None,
+        tags=["api"],
+        responses={200: {"model": DetectionOut}},
+    )
     async def detect(body: DetectRequest) -> Response:
         """Score how likely the text is spun (`despin detect`)."""
         text, model = checked(body.text), runtime.require_model()
         result = await run_model(partial(api.detect, text, model=model))
         return _json(result.to_dict())
 
-    @app.post("/v1/restore", response_model=None, tags=["api"], responses={200: {"model": RestorationOut}})
+    @app.post(
+        "/v1/restore",
+        summary="Restore the original wording",
+        response_model=None,
+        tags=["api"],
+        responses={200: {"model": RestorationOut}},
+    )
     async def restore(body: RestoreRequest) -> Response:
         """Undo the spin: the most likely original text and the edits (`despin restore`)."""
         text, model = checked(body.text), runtime.require_model()
@@ -234,6 +246,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     @app.post(
         "/v1/trace",
+        summary="Find the source",
         response_model=None,
         tags=["api"],
         responses={200: {"model": TraceOut}, 409: {"model": ErrorOut}},
@@ -246,6 +259,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     @app.get(
         "/v1/health",
+        summary="Model and index versions",
         response_model=None,
         tags=["api"],
         responses={200: {"model": HealthOut}, 503: {"model": HealthOut}},

@@ -189,15 +189,24 @@
     box.className = "verdict " + cls;
     $("verdict-label").textContent = label + " \u2014 spun score " + percent(score);
     $("meter-fill").style.width = Math.round(score * 100) + "%";
-    const n = restoration.edits.length;
+    const n = restoration.edits.filter((e) => e.kind !== "footer").length;
     const bits = [n === 1 ? "1 suspected substitution restored" : n + " suspected substitutions restored"];
     if (restoration.footer) bits.push("spinner footer removed (" + restoration.footer.outlet + ")");
+    else if (restoration.edits.some((e) => e.kind === "footer")) bits.push("spinner footer removed");
     $("verdict-detail").textContent = bits.join("; ") + ".";
     return label + ", spun score " + percent(score) + ". " + bits.join("; ") + ".";
   }
 
+  const KIND_NOTE = { repeat: "repeated word", footer: "spinner footer" };
+
   function editTip(e) {
-    return e.observed + " \u2192 " + e.restored + " (confidence " + percent(e.confidence) + ")";
+    const observed = e.observed.trim() || e.observed;
+    const restored = e.restored.trim() ? e.restored.trim() : "(removed: " + (KIND_NOTE[e.kind] || e.kind) + ")";
+    return observed + " \u2192 " + restored + " (confidence " + percent(e.confidence) + ")";
+  }
+
+  function editClass(e) {
+    return e.kind === "footer" ? "footer" : "edit";
   }
 
   // Pieces of the restored text: the input with every edit applied and the footer dropped.
@@ -256,21 +265,22 @@
     $("descriptions").replaceChildren();
     const off = unitOffsets(input);
     const marks = restoration.edits.map((e, i) => ({
-      start: e.start, end: e.end, cls: "edit", tip: editTip(e), key: "e" + i,
+      start: e.start, end: e.end, cls: editClass(e), tip: editTip(e), key: "e" + i,
     }));
-    if (restoration.footer) {
+    const footerCovered = restoration.edits.some((e) => e.kind === "footer");
+    if (restoration.footer && !footerCovered) {
       marks.push({ start: restoration.footer.start, end: restoration.footer.end, cls: "footer",
         tip: "spinner footer, removed from the restored text" });
     }
     marks.sort((a, b) => a.start - b.start);
     renderMarked($("input-view"), input, marks, off);
     const pieces = restoredPieces(input, restoration).map((p) => {
-      if (p.i === undefined) return p;
+      if (p.i === undefined || !p.text.trim()) return { text: p.text };
       const e = restoration.edits[p.i];
       return { text: p.text, mark: { cls: "restored", tip: editTip(e), key: "e" + p.i } };
     });
     renderPieces($("restored-view"), pieces);
-    const n = restoration.edits.length;
+    const n = restoration.edits.filter((e) => e.kind !== "footer").length;
     $("n-edits").textContent = "(" + n + (n === 1 ? " substitution)" : " substitutions)");
   }
 

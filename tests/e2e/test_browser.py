@@ -1,0 +1,292 @@
+"""The web page in real headless Chromium against a real ``despin serve`` (default model + a tiny index).
+
+Screenshots (desktop and phone width) are written to ``test-artifacts/`` as test artifacts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from server_helpers import (
+    MODEL_AVAILABLE,
+    REPO_ROOT,
+    SKIP_NO_MODEL,
+    SOURCES,
+    RunningServer,
+    build_index,
+    run_server,
+)
+
+from despin import api
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.timeout(300),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium"),
+    pytest.mark.skipif(not MODEL_AVAILABLE, reason=SKIP_NO_MODEL),
+]
+
+# kupang-bridge spun by the despin simulator (seed 1, rate 0.25): synonyms, a repeated word, a footer.
+SPUN_ARTICLE = (
+    "Presiden Joko Widodo meresmikan jembatan baru baru atas Kupang pada hari Senin. Jambatan itu "
+    "menghubungkan dua kabupaten nan selama ini hanya bisa dicapai dengan perahu. Menyetujui gubernur, "
+    "pembangunan jembatan jembatan tersebut Siap dana sekitar dua seratus miliar rupiah dan selesai Kian "
+    "cepat lebih kurang Skedul. Warga setempat mengadakan gembira karena prosedur berulah pesta kini "
+    "praktik lebih singkat.\n\nSumber: Suara.com"
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    work = tmp_path_factory.mktemp("browser")
+    index = build_index(work / "sources.db")
+    with run_server("--index", str(index), log_dir=work) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, Any]:
+    """What the page must show: the Python API's answer for the same text."""
+    return api.restore(SPUN_ARTICLE, model=api.load_model()).to_dict()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: RunningServer) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    pg = context.new_page()
+    problems: list[str] = []
+    # Script errors fail the test; the browser's own "Failed to load resource" line for an HTTP error status
+    # does not (the tests that cause one check what the page shows instead).
+    pg.on(
+        "console",
+        lambda m: (
+            problems.append(f"console: {m.text}")
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    # Nothing may leave the machine: no CDN, fonts or analytics. Any non-local request fails the test.
+    outside: list[str] = []
+
+    def guard(route: Any) -> None:
+        if route.request.url.startswith(server.url) or route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    pg.route("**/*", guard)
+    pg.goto(server.url + "/")
+    yield pg
+    context.close()
+    assert not outside, f"the page requested outside resources: {outside}"
+    assert not problems, problems
+
+
+def check(pg: Any, text: str) -> None:
+    pg.get_by_label("Article text").fill(text)
+    pg.get_by_role("button", name="Check text").click()
+    pg.wait_for_selector("#results:not([hidden])")
+    expect(pg.locator("#status")).to_have_text(re.compile(r"^Done"), timeout=30_000)
+
+
+def restored_words(expected: dict[str, Any]) -> list[str]:
+    return [e["restored"] for e in expected["edits"] if e["restored"].strip()]
+
+
+def test_check_shows_verdict_highlights_restored_text_and_source(page: Any, expected: dict[str, Any]) -> None:
+    check(page, SPUN_ARTICLE)
+    assert len(restored_words(expected)) >= 3, "the model should restore this article"
+
+    # Verdict: the score and the decision, as the API gives them.
+    label = page.locator("#verdict-label").text_content()
+    assert f"{round(expected['spun_score'] * 100)}%" in label
+    assert ("Likely spun" in label) == expected["is_spun"]
+
+    # Input view: one highlight per edit, on exactly the observed text; the tooltip: observed -> restored.
+    marks = page.locator("#input-view mark")
+    assert marks.count() == len(expected["edits"])
+    assert marks.evaluate_all("ms => ms.map(m => m.textContent)") == [
+        e["observed"] for e in expected["edits"]
+    ]
+    assert page.locator("#input-view").text_content() == SPUN_ARTICLE
+    jambatan = next(i for i, e in enumerate(expected["edits"]) if e["observed"] == "Jambatan")
+    marks.nth(jambatan).hover()
+    tip = page.locator("#tip")
+    assert tip.is_visible()
+    edit = expected["edits"][jambatan]
+    confidence = round(edit["confidence"] * 100)
+    assert tip.text_content() == f"Jambatan\u2192{edit['restored']} (confidence {confidence}%)"
+    assert page.locator("#restored-view mark.linked").text_content() == edit["restored"]
+
+    # Restored view: exactly the API's text, with every restored word marked.
+    assert page.locator("#restored-view").text_content() == expected["text"]
+    shown = page.locator("#restored-view mark.restored").evaluate_all("ms => ms.map(m => m.textContent)")
+    assert shown == restored_words(expected)
+    assert "Jembatan" in shown
+
+    # Trace: the source of this article is found and aligned, substitutions linked both ways.
+    assert page.locator("#matches tbody tr").first.locator("td").nth(1).text_content() == "kupang-bridge"
+    assert page.locator("#source-view").text_content() == SOURCES["kupang-bridge"]
+    sub = page.locator("#spun-view mark", has_text="Jambatan")
+    sub.hover()
+    partner = page.locator("#source-view mark.linked")
+    assert partner.text_content() == "Jembatan"
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "page-desktop.png"), full_page=True)
+
+
+def test_keyboard_only_use(page: Any, expected: dict[str, Any]) -> None:
+    page.keyboard.press("Tab")  # skip link
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "text"
+    page.keyboard.insert_text(SPUN_ARTICLE)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "check"
+    page.keyboard.press("Enter")
+    expect(page.locator("#status")).to_have_text(re.compile(r"^Done"), timeout=30_000)
+    status = page.locator("#status")
+    assert status.get_attribute("aria-live") == "polite" and "spun score" in status.text_content()
+
+    # Tab walks the highlighted substitutions; focus shows the tooltip and a visible outline.
+    target = next(e for e in expected["edits"] if e["restored"].strip())
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.tagName + ':' + document.activeElement.textContent") == (
+            "MARK:" + target["observed"]
+        ):
+            break
+    focused = page.evaluate(
+        "(() => { const m = document.activeElement; const s = getComputedStyle(m);"
+        " return [m.textContent, m.closest('.textview').id, s.outlineStyle, s.outlineWidth]; })()"
+    )
+    assert focused == [target["observed"], "input-view", "solid", "3px"]
+    assert page.locator("#tip").is_visible()
+    described_by = page.evaluate("document.activeElement.getAttribute('aria-describedby')")
+    description = page.locator(f"#{described_by}").text_content()
+    assert f"{target['observed']} \u2192 {target['restored']}" in description and "confidence" in description
+    # Enter jumps to the partner in the restored text; Escape hides the tooltip.
+    page.keyboard.press("Enter")
+    jumped = page.evaluate(
+        "[document.activeElement.closest('.textview').id, document.activeElement.textContent]"
+    )
+    assert jumped == ["restored-view", target["restored"]]
+    page.keyboard.press("Escape")
+    assert page.locator("#tip").is_hidden()
+
+    # Ctrl+Enter in the text box checks again.
+    page.get_by_label("Article text").focus()
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#status")).to_have_text(re.compile(r"^Done"), timeout=30_000)
+
+
+def test_copy_and_download_give_the_api_json(
+    page: Any, expected: dict[str, Any], server: RunningServer
+) -> None:
+    check(page, SPUN_ARTICLE)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download JSON").click()
+    download = info.value
+    assert download.suggested_filename == "despin-result.json"
+    saved = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    assert saved["restore"] == expected
+    assert saved["trace"]["matches"][0]["source_id"] == "kupang-bridge"
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    page.get_by_role("button", name="Copy JSON").click()
+    expect(page.locator("#status")).to_have_text(re.compile("copied"))
+    assert json.loads(page.evaluate("navigator.clipboard.readText()"))["restore"] == expected
+
+
+def test_user_text_is_never_parsed_as_html(page: Any) -> None:
+    hostile = 'Jambatan <img src=x onerror="window.pwned=1"> <script>window.pwned=2</script> itu baru.'
+    check(page, hostile)
+    assert page.locator("#input-view").text_content() == hostile
+    assert page.locator("#results img, #results script").count() == 0
+    assert page.evaluate("window.pwned === undefined")
+
+
+def test_errors_are_shown_not_swallowed(page: Any) -> None:
+    page.get_by_role("button", name="Check text").click()
+    assert page.locator("#status").text_content() == "Paste some text first."
+    page.get_by_label("Article text").fill("a" * 1_000_001)
+    page.get_by_role("button", name="Check text").click()
+    expect(page.locator("#status")).to_have_text(re.compile(r"^Error"), timeout=30_000)
+    message = page.locator("#status").text_content()
+    assert "over this server's 1,000,000-byte limit" in message and "[request " in message
+
+
+def test_phone_layout_stacks_the_panes(browser: Any, server: RunningServer) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    pg = context.new_page()
+    pg.goto(server.url + "/")
+    check(pg, SPUN_ARTICLE)
+    boxes = pg.evaluate(
+        "['input-view', 'restored-view'].map(id => {"
+        " const r = document.getElementById(id).getBoundingClientRect(); return [r.left, r.top, r.width]; })"
+    )
+    (left_a, top_a, width_a), (left_b, top_b, width_b) = boxes
+    assert left_a == left_b and top_b > top_a, "panes should stack on a phone"
+    assert width_a > 300
+    assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scrolling"
+    # A tap on a highlight shows its tooltip.
+    pg.locator("#input-view mark").first.tap()
+    assert pg.locator("#tip").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / "page-phone.png"), full_page=True)
+    context.close()
+
+
+def test_docs_page_renders_offline(browser: Any, server: RunningServer) -> None:
+    context = browser.new_context()
+    pg = context.new_page()
+    outside: list[str] = []
+
+    def guard(route: Any) -> None:
+        if route.request.url.startswith((server.url, "data:")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    pg.route("**/*", guard)
+    pg.goto(server.url + "/docs")
+    expect(pg.get_by_text("/v1/restore", exact=True).first).to_be_visible(timeout=20_000)
+    assert not outside, outside
+    if os.environ.get("DESPIN_SCREENSHOT_DOCS"):
+        pg.screenshot(path=str(ARTIFACTS / "docs.png"))
+    context.close()
