@@ -1,0 +1,410 @@
+"""``scan``: run detect (and restore, trace, filter) over a corpus of shards, resumably.
+
+Output layout under ``out_dir``::
+
+    <shard name>               one output shard per input shard: same relative name, format, compression
+    rejects/<shard-id>.jsonl   records that could not be processed, with line/row, reason and raw input
+    stats/<shard-id>.json      per-shard counters and timers
+    completions/<shard-id>     marker: the shard is done (holds the input's size/mtime and options)
+    job.json                   the options of the job; a rerun with other options is refused
+    stats.json                 the job summary (counts, per shard, share flagged, time, docs/s)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from despin import __version__
+from despin.api import MAX_CHARS
+from despin.errors import ConfigError, InputError
+from despin.executor.base import Executor, TaskResult
+from despin.pipeline.base import Shard, Step, run_steps
+from despin.pipeline.progress import ScanProgress
+from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn, find_shards
+from despin.pipeline.stats import Stat, Stats
+from despin.pipeline.steps import DetectStep, FilterStep, IndexRef, ModelRef, RestoreStep, TraceStep
+from despin.pipeline.writers import JsonlWriter, ParquetWriter, RejectWriter, write_atomic
+
+if TYPE_CHECKING:
+    from despin.model.bundle import Model
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """Everything that decides a scan's output bytes (not how it is executed)."""
+
+    text_field: str = "text"
+    id_field: str = "id"
+    restore: bool = False
+    index: str | None = None
+    keep: Literal["spun", "clean"] | None = None
+    min_score: float | None = None
+    model: str | None = None
+    table: str | None = None
+    threshold: float | None = None
+    top: int = 5
+    max_chars: int = MAX_CHARS
+    # Identity of the model, table and index files: a changed file must not be mixed with old outputs.
+    identity: dict[str, Any] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        blob = json.dumps({"despin": __version__, **asdict(self)}, sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+class ScanJob:
+    """One task per input shard; the task id is the shard id. See :func:`scan`."""
+
+    def __init__(
+        self,
+        shards: Sequence[Shard],
+        out_dir: str | Path,
+        options: ScanOptions,
+        *,
+        model: Model | None = None,
+    ) -> None:
+        self.shards = list(shards)
+        self._out_dir = Path(out_dir)
+        self.options = options
+        self.model = ModelRef(options.model, model=model)
+        self._by_id = {s.id: s for s in self.shards}
+
+    @property
+    def out_dir(self) -> Path:
+        return self._out_dir
+
+    def task_ids(self) -> list[str]:
+        return [s.id for s in self.shards]
+
+    def task_size(self, task_id: str) -> int:
+        try:
+            return Path(self._by_id[task_id].path).stat().st_size
+        except OSError:
+            return 0
+
+    def task_signature(self, task_id: str) -> dict[str, Any]:
+        shard = self._by_id[task_id]
+        try:
+            st = Path(shard.path).stat()
+            size, mtime = st.st_size, st.st_mtime_ns
+        except OSError:
+            size, mtime = -1, -1
+        return {"shard": shard.name, "size": size, "mtime_ns": mtime, "options": self.options.fingerprint()}
+
+    def steps(self, shard: Shard, rejects: RejectWriter) -> list[Step]:
+        """The pipeline of one shard: reader, detect or restore, filter, trace, writer."""
+        o = self.options
+        reader_cls = ParquetReader if shard.fmt == "parquet" else JsonlReader
+        steps: list[Step] = [
+            reader_cls(
+                shard, text_field=o.text_field, id_field=o.id_field, max_chars=o.max_chars, rejects=rejects
+            )
+        ]
+        if o.restore:
+            steps.append(RestoreStep(self.model, table=o.table, threshold=o.threshold, rejects=rejects))
+        else:
+            steps.append(DetectStep(self.model, threshold=o.threshold, rejects=rejects))
+        if o.keep is not None or o.min_score is not None:
+            steps.append(FilterStep(keep=o.keep, min_score=o.min_score))
+        if o.index is not None:
+            steps.append(TraceStep(IndexRef(o.index), top=o.top, rejects=rejects))
+        out = self.out_dir
+        if shard.fmt == "parquet":
+            steps.append(ParquetWriter(out, restored=o.restore, sources=o.index is not None))
+        else:
+            steps.append(JsonlWriter(out))
+        return steps
+
+    def run_task(self, task_id: str, progress: ProgressFn | None) -> Stats:
+        shard = self._by_id[task_id]
+        rejects = RejectWriter(self.out_dir / "rejects")
+        rejects.clear(shard)
+        steps = self.steps(shard, rejects)
+        steps[0].progress = progress  # type: ignore[attr-defined]
+        try:
+            stats = run_steps(steps)
+            writer = steps[-1]
+            assert isinstance(writer, JsonlWriter | ParquetWriter)
+            writer.ensure(shard)
+        except BaseException:
+            rejects.abort()
+            raise
+        rejects.close()
+        if not stats.balanced:  # pragma: no cover - a bug in a step, never bad data
+            raise AssertionError(f"shard {shard.name}: counts do not balance: {stats.to_dict()['counts']}")
+        return stats
+
+
+@dataclass(frozen=True)
+class ScanStats:
+    """What :func:`scan` did: the total, per-shard stats, and timing of this run."""
+
+    total: Stats
+    shards: dict[str, Stats]
+    skipped: tuple[str, ...]
+    wall_seconds: float
+    out_dir: Path
+    executor: str
+    workers: int | None
+
+    def __getitem__(self, key: Stat) -> int:
+        return self.total[key]
+
+    @property
+    def docs_this_run(self) -> int:
+        return sum(s[Stat.INPUT] for k, s in self.shards.items() if k not in self.skipped)
+
+    @property
+    def docs_per_second(self) -> float:
+        return self.docs_this_run / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+    @property
+    def share_flagged(self) -> float:
+        scored = self.total[Stat.SCORED]
+        return self.total[Stat.FLAGGED] / scored if scored else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        t = self.total
+        return {
+            "input": t[Stat.INPUT],
+            "output": t[Stat.OUTPUT],
+            "filtered": t[Stat.FILTERED],
+            "rejected": t[Stat.REJECTED],
+            "balanced": t.balanced,
+            "scored": t[Stat.SCORED],
+            "flagged": t[Stat.FLAGGED],
+            "share_flagged": round(self.share_flagged, 4),
+            "reject_reasons": t.to_dict()["reasons"],
+            "n_shards": len(self.shards),
+            "n_shards_skipped": len(self.skipped),
+            "wall_seconds": round(self.wall_seconds, 3),
+            "docs_this_run": self.docs_this_run,
+            "docs_per_second": round(self.docs_per_second, 2),
+            "task_seconds": round(t.timers.get("task", 0.0), 3),
+            "executor": self.executor,
+            "workers": self.workers,
+            "total": t.to_dict(),
+            "shards": {
+                k: {
+                    "input": s[Stat.INPUT],
+                    "output": s[Stat.OUTPUT],
+                    "filtered": s[Stat.FILTERED],
+                    "rejected": s[Stat.REJECTED],
+                    "flagged": s[Stat.FLAGGED],
+                    **s.to_dict(),
+                }
+                for k, s in self.shards.items()
+            },
+        }
+
+    def summary(self) -> str:
+        """A few human-readable lines for the end of ``despin scan``."""
+        t = self.total
+        lines = [
+            f"scanned {len(self.shards)} shards ({len(self.skipped)} already done) into {self.out_dir}",
+            f"  input {t[Stat.INPUT]:,} = output {t[Stat.OUTPUT]:,} + filtered {t[Stat.FILTERED]:,}"
+            f" + rejected {t[Stat.REJECTED]:,}",
+            f"  flagged as spun: {t[Stat.FLAGGED]:,} of {t[Stat.SCORED]:,} scored ({self.share_flagged:.1%})",
+            f"  {self.docs_this_run:,} docs in {self.wall_seconds:.1f}s ({self.docs_per_second:,.1f} docs/s,"
+            f" {self.executor} executor)",
+        ]
+        if t.reasons:
+            reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(t.reasons.items()))
+            lines.append(f"  rejects ({reasons}): {self.out_dir / 'rejects'}")
+        return "\n".join(lines)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _identity(model: Model | str | Path | None, table: str | None, index: str | None) -> dict[str, Any]:
+    """Check that the model, table and index exist (fail before any worker starts) and fingerprint them."""
+    from despin.model.bundle import DEFAULT_PATH, Model
+
+    if model is not None and not isinstance(model, str | Path):
+        loaded = model
+    elif model is None:
+        loaded = (
+            Model.default()
+            if not (DEFAULT_PATH / "manifest.json").is_file()
+            else Model.load(DEFAULT_PATH, verify=False)
+        )
+    else:
+        loaded = Model.load(Path(model), verify=False)
+    out: dict[str, Any] = {
+        "model": {"version": loaded.version, "manifest": _sha256(loaded.path / "manifest.json")},
+    }
+    if table is not None:
+        if not Path(table).is_file():
+            raise InputError(f"table {table}: no such file")
+        out["table"] = _sha256(Path(table))
+    if index is not None:
+        if not Path(index).is_file():
+            raise InputError(f"index {index}: no such file")
+        from despin.trace import Index
+
+        Index.open(index).close()  # header and page check, once, before any worker opens it
+        st = Path(index).stat()
+        out["index"] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    return out
+
+
+def _check_job_file(out_dir: Path, options: ScanOptions) -> None:
+    path = out_dir / "job.json"
+    mine = {"despin": __version__, "fingerprint": options.fingerprint(), "options": asdict(options)}
+    if path.is_file():
+        try:
+            theirs = json.loads(path.read_bytes())
+        except ValueError:
+            theirs = {}
+        if theirs.get("fingerprint") != mine["fingerprint"]:
+            old, new = theirs.get("options", {}), asdict(options)
+            diff = sorted(k for k in new if old.get(k) != new[k])
+            raise ConfigError(
+                f"{out_dir} holds a scan made with other options "
+                f"(differs in: {', '.join(diff) or 'version'}); "
+                "use another output directory, or delete this one to start over"
+            )
+        return
+    write_atomic(path, json.dumps(mine, sort_keys=True, indent=1).encode() + b"\n")
+
+
+def make_executor(
+    executor: Literal["local", "ray"] | Executor, *, workers: int | None, ray_address: str | None
+) -> Executor:
+    """The executor for ``scan``'s ``executor``/``workers``/``ray_address`` arguments."""
+    if isinstance(executor, Executor):
+        return executor
+    if executor == "local":
+        if ray_address is not None:
+            raise ConfigError("ray_address needs executor='ray'")
+        from despin.executor.local import LocalExecutor
+
+        return LocalExecutor(workers or 1)
+    if executor == "ray":
+        from despin.executor.ray import RayExecutor, import_ray
+
+        import_ray()
+        return RayExecutor(workers, address=ray_address)
+    raise ConfigError(f"executor must be 'local' or 'ray', got {executor!r}")
+
+
+def scan(
+    inputs: str | Path | Iterable[str | Path],
+    out_dir: str | Path,
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    restore: bool = False,
+    index: str | Path | None = None,
+    keep: Literal["spun", "clean"] | None = None,
+    min_score: float | None = None,
+    model: Model | str | Path | None = None,
+    table: str | Path | None = None,
+    threshold: float | None = None,
+    top: int = 5,
+    max_chars: int = MAX_CHARS,
+    workers: int | None = None,
+    executor: Literal["local", "ray"] | Executor = "local",
+    ray_address: str | None = None,
+    progress: bool | None = None,
+) -> ScanStats:
+    """Detect spun documents in JSONL/Parquet shards, writing one annotated output shard per input.
+
+    Each output record is the input record plus ``despin = {spun_score, is_spun, spans}``; with
+    ``restore`` also ``restored`` and ``edits``; with ``index`` also ``sources``. Bad records go to
+    ``rejects/``; ``input == output + filtered + rejected``. A rerun skips completed shards.
+
+    Args:
+        inputs: shard files (.jsonl, .jsonl.gz, .parquet) and directories of them.
+        out_dir: the output directory (created if needed).
+        text_field: the record field holding the text.
+        id_field: the record field holding the document id (reported in rejects).
+        restore: also restore the original wording (detection is computed once, inside restore).
+        index: a source index file to trace documents to their sources.
+        keep: ``"spun"`` or ``"clean"``: write only those documents (the rest count as filtered).
+        min_score: write only documents with ``spun_score >= min_score``.
+        model: a model bundle directory or loaded model; the packaged default when None.
+        table: a learned spinner table for restore.
+        threshold: the detection threshold; the bundle's calibrated default when None.
+        top: the most sources listed per document.
+        max_chars: longer texts are rejected.
+        workers: parallel workers (local processes or Ray actors); None: 1 locally, all CPUs on Ray.
+        executor: ``"local"``, ``"ray"`` or an :class:`~despin.executor.base.Executor` instance.
+        ray_address: the Ray cluster to join (executor ``"ray"`` only).
+        progress: draw a progress bar on stderr; None draws it only when stderr is a terminal.
+
+    Returns:
+        The job's :class:`ScanStats`, also written to ``out_dir/stats.json``.
+
+    Raises:
+        InputError: an input, the table or the index does not exist.
+        ConfigError: bad option values, or ``out_dir`` holds a scan made with other options.
+        ModelError: the model bundle is missing or broken.
+        MissingDependencyError: Parquet or Ray support is not installed.
+    """
+    t0 = time.perf_counter()
+    if keep not in (None, "spun", "clean"):
+        raise ConfigError(f"keep must be 'spun', 'clean' or None, got {keep!r}")
+    if min_score is not None and not 0.0 <= min_score <= 1.0:
+        raise ConfigError(f"min_score must lie in [0, 1], got {min_score}")
+    if workers is not None and workers < 1:
+        raise ConfigError(f"workers must be >= 1, got {workers}")
+    if top < 1:
+        raise ConfigError(f"top must be >= 1, got {top}")
+    out = Path(out_dir).resolve()
+    shards = find_shards([inputs] if isinstance(inputs, str | Path) else inputs, exclude=out)
+    runner = make_executor(executor, workers=workers, ray_address=ray_address)
+    table_s = str(Path(table).resolve()) if table is not None else None
+    index_s = str(Path(index).resolve()) if index is not None else None
+    loaded = model if model is not None and not isinstance(model, str | Path) else None
+    model_s = (
+        str(Path(model).resolve())
+        if isinstance(model, str | Path)
+        else (str(loaded.path) if loaded is not None else None)
+    )
+    options = ScanOptions(
+        text_field=text_field,
+        id_field=id_field,
+        restore=restore,
+        index=index_s,
+        keep=keep,
+        min_score=min_score,
+        model=model_s,
+        table=table_s,
+        threshold=threshold,
+        top=top,
+        max_chars=max_chars,
+        identity=_identity(loaded or model_s, table_s, index_s),
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    _check_job_file(out, options)
+    job = ScanJob(shards, out, options, model=loaded)
+    total_bytes = sum(job.task_size(t) for t in job.task_ids())
+    with ScanProgress(total_bytes, len(shards), enabled=progress) as reporter:
+        results: list[TaskResult] = runner.run(job, reporter=reporter)
+    per_shard = {r.task_id: r.stats for r in results}
+    stats = ScanStats(
+        total=Stats.sum(per_shard.values()),
+        shards=per_shard,
+        skipped=tuple(r.task_id for r in results if r.skipped),
+        wall_seconds=time.perf_counter() - t0,
+        out_dir=out,
+        executor=runner.name,
+        workers=getattr(runner, "workers", None),
+    )
+    write_atomic(
+        out / "stats.json", json.dumps(stats.to_dict(), indent=1, ensure_ascii=False).encode() + b"\n"
+    )
+    return stats
