@@ -266,20 +266,9 @@ def _aggregate(
             det["roc"] = roc_points([v.score for v in head_pos], [v.score for v in neg_all])
             detection[name] = det
 
-            span_out: dict[str, Any] = {}
-            for table in ("shared", "disjoint"):
-                per_rate: dict[str, Any] = {}
-                for rate in rates:
-                    sc = SpanCounts()
-                    for i, s in enumerate(spun):
-                        if s.table == table and s.rate == rate and i in res.spun:
-                            gold = [(e.start, e.end) for e in s.spin.edits if e.kind != "footer"]
-                            sc.add(s.spin.text, gold, list(res.spun[i].spans))
-                    if sc.tp + sc.fp + sc.fn:
-                        per_rate[_rate_key(rate)] = sc.to_dict()
-                if per_rate:
-                    span_out[table] = per_rate
-            spans[name] = span_out
+            # A document-level detector (perplexity) marks no spans: nothing to score.
+            if any(v.spans for v in res.spun.values()):
+                spans[name] = _span_numbers(spun, res, rates)
 
         if res.spun_restored or res.clean_restored:
             rest: dict[str, Any] = {}
@@ -325,6 +314,23 @@ def _aggregate(
             }
             restoration[name] = rest
     return {"detection": detection, "restoration": restoration, "spans": spans}
+
+
+def _span_numbers(spun: Sequence[SpunDoc], res: _DocResults, rates: Sequence[float]) -> dict[str, Any]:
+    span_out: dict[str, Any] = {}
+    for table in ("shared", "disjoint"):
+        per_rate: dict[str, Any] = {}
+        for rate in rates:
+            sc = SpanCounts()
+            for i, s in enumerate(spun):
+                if s.table == table and s.rate == rate and i in res.spun:
+                    gold = [(e.start, e.end) for e in s.spin.edits if e.kind != "footer"]
+                    sc.add(s.spin.text, gold, list(res.spun[i].spans))
+            if sc.tp + sc.fp + sc.fn:
+                per_rate[_rate_key(rate)] = sc.to_dict()
+        if per_rate:
+            span_out[table] = per_rate
+    return span_out
 
 
 def _round(x: float | None) -> float | None:

@@ -169,6 +169,48 @@ def restoration_tables(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def span_tables(results: dict[str, Any]) -> list[str]:
+    """Token-level agreement of detected spans with the gold substitutions and repeats."""
+    lines: list[str] = []
+    for split, sq in _dr(results).get("quality", {}).items():
+        rows = []
+        for system, per_table in sq.get("spans", {}).items():
+            for table, per_rate in per_table.items():
+                for rate, n in per_rate.items():
+                    rows.append(
+                        [
+                            system,
+                            table,
+                            rate,
+                            _f(n.get("precision"), True),
+                            _f(n.get("recall"), True),
+                            _f(n.get("f1"), True),
+                        ]
+                    )
+        if rows:
+            lines += [f"**Suspicious spans vs gold edits, {split}** (word tokens)", ""]
+            lines += _table(["system", "table", "rate", "precision", "recall", "F1"], rows) + [""]
+        rows = []
+        for system, r in sq.get("restoration", {}).items():
+            for reg, n in r.get("by_register", {}).items():
+                rows.append(
+                    [
+                        system,
+                        reg,
+                        _f(n.get("exact_restore"), True),
+                        _f(n.get("damage"), True),
+                        f"{_f(n.get('wer_spun'))} → {_f(n.get('wer_restored'))}",
+                    ]
+                )
+        if rows:
+            head = _dr(results).get("data", {}).get("headline_rate", 0.15)
+            lines += [f"**Restoration by register, {split}** (shared table, rate {head:.2f})", ""]
+            lines += _table(
+                ["system", "register", "exact restore", "damage", "WER spun → restored"], rows
+            ) + [""]
+    return lines
+
+
 def speed_table(results: dict[str, Any]) -> list[str]:
     sp = _dr(results).get("speed", {})
     rows = []
@@ -229,6 +271,7 @@ def markdown(results: dict[str, Any], *, source: str = "") -> str:
     lines += (
         detection_tables(results)
         + restoration_tables(results)
+        + span_tables(results)
         + speed_table(results)
         + other_sections(results)
     )
