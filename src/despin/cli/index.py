@@ -1,1 +1,260 @@
-"""Commands registered by this module are added by its owner."""
+"""``despin index add|stats``, ``despin trace`` and ``despin learn``: the reference index and its uses.
+
+Bad input records are never dropped silently: each is reported on stderr as ``FILE:LINE: reason``
+and counted. The good records are still added (or learned from); the command then exits 1 unless
+``--skip-bad`` is given. The printed counts always add up: ``read = added + duplicate + conflict +
+rejected`` for ``index add``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from despin import api
+from despin.cli.common import cli, emit_json, read_input
+from despin.errors import InputError, MissingDependencyError
+from despin.trace import Index
+from despin.trace.learn import (
+    MIN_PAIR_COVERAGE,
+    LearnConfig,
+    format_table,
+    learn_table,
+    pairs_from_texts,
+    pairs_from_trace,
+)
+
+VERIFY = click.Choice(["auto", "quick", "header"])
+_LEARN = LearnConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class BadRecord:
+    """An input record that was rejected, with where it was and why."""
+
+    where: str
+    reason: str
+
+
+def _json_lines(path: Path) -> Iterator[tuple[int, Any] | BadRecord]:
+    """``(line number, parsed JSON)`` per non-blank line of a JSONL or JSONL.gz file."""
+    gz = path.name.endswith(".gz")
+    lineno = 0
+    try:
+        with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
+            for lineno, raw in enumerate(fh, 1):  # noqa: B007 - lineno is read after the loop
+                if not raw.strip():
+                    continue
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    yield BadRecord(f"{path}:{lineno}", f"not valid UTF-8 (byte offset {exc.start})")
+                    continue
+                try:
+                    yield lineno, orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    yield BadRecord(f"{path}:{lineno}", f"malformed JSON ({exc})")
+    except (OSError, EOFError, zlib.error) as exc:
+        if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+            raise InputError(f"cannot read {path}: {exc.strerror}") from None
+        yield BadRecord(f"{path}:{lineno + 1}", f"file is damaged or truncated here ({exc})")
+
+
+def _parquet_rows(path: Path, fields: tuple[str, str]) -> Iterator[tuple[int, Any] | BadRecord]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingDependencyError("reading Parquet needs pyarrow: pip install 'despin[parquet]'") from None
+    try:
+        pf = pq.ParquetFile(path)
+        present = [f for f in fields if f in pf.schema_arrow.names]
+        row = 0
+        for batch in pf.iter_batches(columns=present, batch_size=4096):
+            for rec in batch.to_pylist():
+                row += 1
+                yield row, rec
+    except OSError as exc:
+        raise InputError(f"cannot read Parquet file {path}: {exc}") from None
+
+
+def iter_records(path: Path, *, id_field: str, text_field: str) -> Iterator[tuple[str, str] | BadRecord]:
+    """``(id, text)`` of every record of a JSONL(.gz) or Parquet file, or a :class:`BadRecord`."""
+    is_parquet = path.suffix.lower() in (".parquet", ".pq")
+    rows = _parquet_rows(path, (id_field, text_field)) if is_parquet else _json_lines(path)
+    for item in rows:
+        if isinstance(item, BadRecord):
+            yield item
+            continue
+        lineno, rec = item
+        where = f"{path}:{'row ' if is_parquet else ''}{lineno}"
+        if not isinstance(rec, dict):
+            yield BadRecord(where, f"expected a JSON object, got {type(rec).__name__}")
+            continue
+        rid, text = rec.get(id_field), rec.get(text_field)
+        if not isinstance(rid, str) or not rid:
+            yield BadRecord(where, f"field {id_field!r} is missing or not a non-empty string")
+        elif not isinstance(text, str) or not text.strip():
+            yield BadRecord(where, f"field {text_field!r} is missing, empty or not a string")
+        else:
+            yield rid, text
+
+
+def _report_bad(bad: list[BadRecord], skip_bad: bool) -> None:
+    for b in bad:
+        click.echo(f"{b.where}: {b.reason}", err=True)
+    if bad and not skip_bad:
+        raise click.ClickException(
+            f"{len(bad)} bad record(s) rejected (listed above); pass --skip-bad to accept"
+        )
+
+
+@cli.group("index")
+def index_group() -> None:
+    """Build and inspect a reference index for `despin trace`."""
+
+
+@index_group.command("add")
+@click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False), help="Index file.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--id-field", default="id", show_default=True, help="Record field with the document id.")
+@click.option("--text-field", default="text", show_default=True, help="Record field with the text.")
+@click.option("--batch-size", type=click.IntRange(1), default=None, help="Records per transaction [1000].")
+@click.option("--skip-bad", is_flag=True, help="Exit 0 even when bad records were rejected.")
+@click.option("--compact/--no-compact", default=True, show_default=True, help="Merge postings at the end.")
+def index_add(index_path: str, files: tuple[str, ...], id_field: str, text_field: str,
+              batch_size: int | None, skip_bad: bool, compact: bool) -> None:
+    """Add JSONL(.gz) or Parquet records {id, text} to an index (created if missing).
+
+    Each batch is one transaction: an interrupted run keeps whole batches. Ids already in the index
+    are skipped (a different text under a known id is a conflict, and rejected).
+
+    \b
+    Example:
+        despin index add --index refs.db news.jsonl.gz more.parquet
+    """
+    bad: list[BadRecord] = []
+
+    def records() -> Iterator[tuple[str, str]]:
+        for f in files:
+            for item in iter_records(Path(f), id_field=id_field, text_field=text_field):
+                if isinstance(item, BadRecord):
+                    bad.append(item)
+                else:
+                    yield item
+
+    with Index.open(index_path, create=True) as ix:
+        report = ix.add(records(), batch_size=batch_size)
+        if compact and report.n_added:
+            ix.compact()
+        count = len(ix)
+    emit_json({"read": report.n_seen + len(bad), "added": report.n_added, "duplicate": report.n_duplicate,
+               "conflict": report.n_conflict, "rejected": len(bad), "count": count})
+    bad.extend(BadRecord(f"id {c!r}", "already in the index with a different text") for c in report.conflicts)
+    _report_bad(bad, skip_bad)
+
+
+@index_group.command("stats")
+@click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False), help="Index file.")
+@click.option("--verify", type=VERIFY, default="auto", show_default=True,
+              help="quick: check every page; header: header only; auto: quick up to 256 MB.")
+def index_stats(index_path: str, verify: str) -> None:
+    """Print {count, size_bytes, config, header} of an index as JSON.
+
+    \b
+    Example:
+        despin index stats --index refs.db
+    """
+    with Index.open(index_path, verify=verify) as ix:  # type: ignore[arg-type]
+        emit_json(ix.stats())
+
+
+@cli.command("trace")
+@click.argument("source", metavar="[FILE|-]", default="-")
+@click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False), help="Index file.")
+@click.option("--top", type=click.IntRange(1), default=5, show_default=True, help="Most matches to print.")
+def trace_command(source: str, index_path: str, top: int) -> None:
+    """Find the sources of a spun text, best first, with the substitutions as evidence.
+
+    Prints {"matches": [{source_id, score, coverage, substitutions}]}; empty when nothing plausible.
+
+    \b
+    Example:
+        despin trace spun.txt --index refs.db --top 3
+    """
+    text = read_input(source)
+    with Index.open(index_path) as ix:
+        emit_json(api.trace(text, index=ix, top=top).to_dict())
+
+
+def _learn_inputs(path: Path) -> Iterator[tuple[list[tuple[str, str]], bool] | BadRecord]:
+    """Candidate entries per record: {"spun", "source"} texts, or a `despin trace` result."""
+    items = list(_json_lines(path))
+    if items and isinstance(items[0], BadRecord):  # maybe one pretty-printed JSON document
+        with contextlib.suppress(orjson.JSONDecodeError):
+            items = [(1, orjson.loads(path.read_bytes()))]
+    for item in items:
+        if isinstance(item, BadRecord):
+            yield item
+            continue
+        lineno, rec = item
+        for k, obj in enumerate(rec if isinstance(rec, list) else [rec]):
+            where = f"{path}:{lineno}" + (f"[{k}]" if isinstance(rec, list) else "")
+            if isinstance(obj, dict) and all(isinstance(obj.get(k), str) for k in ("spun", "source")):
+                found, coverage = pairs_from_texts(obj["spun"], obj["source"])
+                yield found, coverage >= MIN_PAIR_COVERAGE
+            elif isinstance(obj, dict) and "matches" in obj:
+                try:
+                    yield pairs_from_trace(obj), True
+                except ValueError as exc:
+                    yield BadRecord(where, str(exc))
+            else:
+                yield BadRecord(where, 'expected {"spun": TEXT, "source": TEXT} or a `despin trace` result')
+
+
+@cli.command("learn")
+@click.argument("pairs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Table to write (TSV).")
+@click.option("--min-count", type=click.IntRange(1), default=_LEARN.min_count, show_default=True,
+              help="Least sightings of an entry.")
+@click.option("--min-prob", type=click.FloatRange(0, 1), default=_LEARN.min_prob, show_default=True,
+              help="Least P(original | observed) of an entry.")
+@click.option("--skip-bad", is_flag=True, help="Exit 0 even when bad records were rejected.")
+def learn_command(
+    pairs: tuple[str, ...], output: str, min_count: int, min_prob: float, skip_bad: bool
+) -> None:
+    """Learn a spinner's table (observed<TAB>original<TAB>count<TAB>prob) from aligned pairs.
+
+    PAIRS are JSONL(.gz) files of {"spun": TEXT, "source": TEXT} records, or of `despin trace`
+    results (their best match's substitutions). Pairs whose alignment covers under half of the
+    spun words are counted as unaligned and ignored.
+
+    \b
+    Example:
+        despin learn pairs.jsonl -o spinner.tsv && despin restore spun.txt --table spinner.tsv
+    """
+    bad: list[BadRecord] = []
+    found: list[tuple[str, str]] = []
+    n_records = n_unaligned = 0
+    for p in pairs:
+        for item in _learn_inputs(Path(p)):
+            if isinstance(item, BadRecord):
+                bad.append(item)
+                continue
+            n_records += 1
+            n_unaligned += 0 if item[1] else 1
+            found.extend(item[0])
+    rows = learn_table(found, LearnConfig(min_count=min_count, min_prob=min_prob))
+    comment = f"despin learn: {n_records} pairs, {len(found)} aligned substitutions, {len(rows)} entries"
+    Path(output).write_text(format_table(rows, comment=comment), encoding="utf-8")
+    emit_json({"records": n_records + len(bad), "learned_from": n_records - n_unaligned,
+               "unaligned": n_unaligned, "rejected": len(bad), "substitutions": len(found),
+               "entries": len(rows), "output": output})
+    _report_bad(bad, skip_bad)

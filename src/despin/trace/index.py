@@ -100,7 +100,7 @@ class Index:
         config: IndexConfig | None = None,
         writable: bool = False,
         create: bool = False,
-        verify: Verify = "quick",
+        verify: Verify = "auto",
     ) -> Index:
         """Open an index, checking its header and (by default) every page.
 
@@ -109,8 +109,9 @@ class Index:
             config: the config the caller expects; None accepts the stored one.
             writable: open for :meth:`add`.
             create: create the file when it does not exist (implies ``writable``).
-            verify: ``"quick"`` runs SQLite's ``quick_check`` (about 0.1 s per 100 MB);
-                ``"header"`` trusts the pages and checks only the file header and meta table.
+            verify: ``"quick"`` runs SQLite's ``quick_check`` (about 0.5 s per 100 MB);
+                ``"header"`` trusts the pages and checks only the file header and meta table;
+                ``"auto"``: quick up to 256 MB, header above.
 
         Raises:
             IndexMismatchError: the file was built with another format, tokenizer or config.
@@ -187,7 +188,7 @@ class Index:
                 "count": self.store.n_docs(),
                 "batches": self.store.n_batches(),
                 "size_bytes": self.store.size_bytes(),
-                "config": IndexConfig.from_json(header["config"]).__class__.__name__ and self.config_dict(),
+                "config": self.config_dict(),
                 "header": {k: v for k, v in sorted(header.items()) if k != "n_docs"},
             }
 

@@ -1,0 +1,178 @@
+"""The index file: header checks, corruption, duplicates, incremental adds, concurrent readers."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from despin.errors import IndexCorruptError, IndexMismatchError, InputError
+from despin.trace import Index, IndexConfig
+from despin.trace.fingerprint import features
+
+
+def make_docs(n: int, seed: int = 0) -> list[tuple[str, str]]:
+    """Synthetic Indonesian-like articles: Zipfian syllable words plus names and numbers."""
+    rng = random.Random(seed)
+    syll = [c + v for c in "bcdgjklmnprstw" for v in "aiueo"]
+    vocab = sorted({"".join(rng.choice(syll) for _ in range(rng.randint(2, 4))) for _ in range(3000)})
+    weights = [1.0 / (k + 1) for k in range(len(vocab))]
+    docs = []
+    for i in range(n):
+        words = rng.choices(vocab, weights, k=120)
+        for _ in range(6):
+            words[rng.randrange(len(words))] = rng.choice(vocab).capitalize() + rng.choice(vocab)
+        words[rng.randrange(len(words))] = str(rng.randint(100, 99999))
+        docs.append((f"doc-{seed}-{i:05d}", " ".join(words) + "."))
+    return docs
+
+
+def test_create_add_open_roundtrip(tmp_path: Path) -> None:
+    path = tmp_path / "refs.db"
+    docs = make_docs(30)
+    with Index.create(path, config=IndexConfig(batch_size=8)) as ix:
+        report = ix.add(docs)
+        assert (report.n_seen, report.n_added, report.n_batches) == (30, 30, 4)
+    with Index.open(path) as ix:
+        assert len(ix) == 30
+        assert "doc-0-00007" in ix and "nope" not in ix and 7 not in ix
+        assert ix.text("doc-0-00007") == docs[7][1]
+        stats = ix.stats()
+    assert stats["count"] == 30 and stats["batches"] == 4 and stats["size_bytes"] > 0
+    assert stats["header"]["config_fingerprint"] == IndexConfig().fingerprint()
+    assert stats["header"]["lexicon_hash"] == "none"
+    assert {"despin_version", "tokenizer_version", "format_version"} <= set(stats["header"])
+
+
+def test_incremental_add_skips_duplicates_and_reports_conflicts(tmp_path: Path) -> None:
+    path = tmp_path / "refs.db"
+    docs = make_docs(10)
+    with Index.open(path, create=True) as ix:
+        ix.add(docs[:6])
+    with Index.open(path, writable=True) as ix:
+        changed = (docs[0][0], docs[0][1] + " tambahan")
+        report = ix.add([*docs, changed, docs[9]])
+        assert (report.n_added, report.n_duplicate, report.n_conflict) == (4, 7, 1)
+        assert report.n_seen == report.n_added + report.n_duplicate + report.n_conflict
+        assert report.conflicts == [docs[0][0]]
+        assert len(ix) == 10
+        assert ix.text(docs[0][0]) == docs[0][1]
+
+
+def test_postings_match_a_naive_inverted_index(tmp_path: Path) -> None:
+    path = tmp_path / "refs.db"
+    docs = make_docs(40)
+    cfg = IndexConfig(batch_size=7)
+    with Index.create(path, config=cfg) as ix:
+        ix.add(docs)
+        ix.compact()
+    naive: dict[str, set[str]] = {}
+    for sid, text in docs:
+        for f in features(text, cfg)[0]:
+            naive.setdefault(f, set()).add(sid)
+    conn = sqlite3.connect(path)
+    ids = dict(conn.execute("SELECT id, source_id FROM docs"))
+    stored: dict[str, set[str]] = {}
+    for feat, blob in conn.execute("SELECT feature, docs FROM postings"):
+        assert feat not in stored, "compaction leaves one row per feature"
+        stored[feat] = {ids[int.from_bytes(blob[k : k + 4], "little")] for k in range(0, len(blob), 4)}
+    df = dict(conn.execute("SELECT feature, n FROM df"))
+    conn.close()
+    assert df == {f: len(s) for f, s in naive.items()}
+    assert stored == {f: s for f, s in naive.items() if len(s) <= cfg.max_postings_df}
+
+
+def test_common_tokens_stop_getting_postings(tmp_path: Path) -> None:
+    path = tmp_path / "refs.db"
+    cfg = IndexConfig(max_postings_df=3, batch_size=2)
+    with Index.create(path, config=cfg) as ix:
+        ix.add([(f"d{i}", f"umum kata{i} langka{i}") for i in range(6)])
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT n FROM df WHERE feature='umum'").fetchone() == (6,)
+    rows = conn.execute("SELECT count(*) FROM postings WHERE feature='kata4'").fetchone()
+    conn.close()
+    assert rows == (1,)
+
+
+def test_other_config_is_a_mismatch(tmp_path: Path) -> None:
+    path = tmp_path / "refs.db"
+    Index.create(path).close()
+    with pytest.raises(IndexMismatchError, match="config"):
+        Index.open(path, config=IndexConfig(min_token_chars=3))
+    Index.open(path, config=IndexConfig(batch_size=5)).close()  # batch size does not change contents
+
+
+def test_other_tokenizer_or_format_is_a_mismatch(tmp_path: Path) -> None:
+    path = tmp_path / "refs.db"
+    Index.create(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE meta SET value='re-000000' WHERE key='tokenizer_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(IndexMismatchError, match="tokenizer"):
+        Index.open(path)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE meta SET value='99' WHERE key='format_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(IndexMismatchError, match="format 99"):
+        Index.open(path)
+
+
+def test_foreign_sqlite_file_is_a_mismatch(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t(x)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(IndexMismatchError, match="not a despin index"):
+        Index.open(path)
+
+
+def test_missing_and_garbage_files(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no index"):
+        Index.open(tmp_path / "absent.db")
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"hello, this is not a database" * 10)
+    with pytest.raises(IndexCorruptError, match="not a despin index"):
+        Index.open(junk)
+    with pytest.raises(InputError, match="already exists"):
+        Index.create(junk)
+
+
+def test_truncated_file_is_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "refs.db"
+    with Index.create(path) as ix:
+        ix.add(make_docs(60))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexCorruptError, match="truncated"):
+        Index.open(path)
+
+
+def test_damaged_pages_are_found_by_quick_check(tmp_path: Path) -> None:
+    path = tmp_path / "refs.db"
+    with Index.create(path) as ix:
+        ix.add(make_docs(60))
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    for p in range(2, len(data) // page):  # scribble over the b-tree page headers, keep the file header
+        data[p * page : p * page + 12] = b"\xff" * 12
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError):
+        Index.open(path, verify="quick")
+
+
+def test_reader_sees_whole_batches_while_a_writer_adds(tmp_path: Path) -> None:
+    path = tmp_path / "refs.db"
+    docs = make_docs(20)
+    writer = Index.create(path, config=IndexConfig(batch_size=5))
+    writer.add(docs[:5])
+    reader = Index.open(path)
+    assert len(reader) == 5
+    writer.add(docs[5:])
+    assert len(reader) == 20  # a new read transaction sees the new batches
+    reader.close()
+    writer.close()

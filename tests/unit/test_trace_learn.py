@@ -1,0 +1,88 @@
+"""Learning a spinner table: splitting blocks, noise filters, and a table restore can read."""
+
+from __future__ import annotations
+
+import pytest
+
+from despin.errors import ConfigError
+from despin.lexicon import SynonymLexicon, parse_table
+from despin.spin import spin
+from despin.trace.learn import (
+    LearnConfig,
+    format_table,
+    learn_table,
+    pairs_from_texts,
+    pairs_from_trace,
+    substitution_pairs,
+)
+from despin.types import Substitution
+
+
+def test_equal_length_blocks_split_into_words_others_stay_phrases() -> None:
+    subs = [Substitution(0, 5, 0, 5, "Agung Sekali", "besar amat"), ("maka", "oleh karena itu"), ("", "x")]
+    assert substitution_pairs(subs) == [("agung", "besar"), ("sekali", "amat"), ("maka", "oleh karena itu")]
+
+
+def test_noise_filters_each_have_a_reason() -> None:
+    pairs = (
+        [("agung", "besar")] * 2  # kept
+        + [("2019", "2018")] * 5  # numbers
+        + [("Jakarta", "jakarta")] * 5  # case-only
+        + [("a", "panjangsekalikatanya")] * 5  # length ratio
+        + [("dalam", "di")] * 1  # too rare
+        + [("raya", "besar")] * 2 + [("raya", "luas")] * 3  # ambiguous: only the majority is kept
+        + [("maka", "oleh karena itu")] * 2  # multiword, not seen often enough
+        + [("sebab", "oleh karena")] * 3  # multiword, consistent
+    )
+    rows = learn_table(pairs)
+    assert [(r.observed, r.original, r.count) for r in rows] == [
+        ("agung", "besar", 2),
+        ("raya", "luas", 3),
+        ("sebab", "oleh karena", 3),
+    ]
+    assert rows[1].prob == pytest.approx(0.6)
+
+
+def test_config_is_checked() -> None:
+    with pytest.raises(ConfigError, match="min_prob"):
+        LearnConfig(min_prob=2.0)
+    with pytest.raises(ConfigError, match="max_len_ratio"):
+        LearnConfig(max_len_ratio=0.5)
+
+
+def test_table_round_trips_through_parse_table() -> None:
+    rows = learn_table([("agung", "besar")] * 3 + [("kediaman", "rumah")] * 2)
+    text = format_table(rows, comment="from test")
+    assert text.startswith("# from test\n")
+    lex = SynonymLexicon.from_pairs(parse_table(text.splitlines()))
+    assert lex.originals("agung") == {"besar": 1.0}
+    assert lex.synonyms("rumah") == ("kediaman",)
+
+
+def test_pairs_from_texts_and_trace_json() -> None:
+    found, coverage = pairs_from_texts("Kediaman itu agung sekali.", "Rumah itu besar sekali.")
+    assert found == [("kediaman", "rumah"), ("agung", "besar")] and coverage == 1.0
+    assert pairs_from_texts("Harga cabai naik.", "Tim nasional kalah telak tadi malam di Bangkok.")[0] == []
+    trace_json = {"matches": [{"source_id": "a", "substitutions": [{"spun": "Agung", "source": "besar"}]},
+                              {"source_id": "b", "substitutions": [{"spun": "x", "source": "y"}]}]}
+    assert pairs_from_trace(trace_json) == [("agung", "besar")]
+    assert pairs_from_trace({"matches": []}) == []
+    with pytest.raises(ConfigError, match="matches"):
+        pairs_from_trace({"text": "x"})
+    with pytest.raises(ConfigError, match="substitution"):
+        pairs_from_trace({"matches": [{"substitutions": [{"spun": 1}]}]})
+
+
+def test_deterministic_spinner_table_is_learned_precisely() -> None:
+    table = SynonymLexicon.from_pairs(
+        [("rumah", "kediaman"), ("besar", "agung"), ("pergi", "berangkat"), ("cepat", "lekas"), ("besar", "raya")]
+    )
+    sources = [f"Rumah nomor {i} itu besar dan kami pergi cepat ke kota {i} bersama warga." for i in range(12)]
+    pairs = []
+    for k, src in enumerate(sources):
+        spun = spin(src, lexicon=table, rate=0.6, seed=5, mode="deterministic", doc=k, footer=False, repeat=0.0)
+        pairs.extend(pairs_from_texts(spun.text, src)[0])
+    rows = learn_table(pairs)
+    assert rows, "nothing learned"
+    for r in rows:
+        assert r.observed in table.synonyms(r.original), r
