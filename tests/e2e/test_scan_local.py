@@ -25,6 +25,7 @@ from click.testing import CliRunner
 
 from despin import api
 from despin.cli import cli
+from despin.errors import MissingDependencyError
 from despin.executor import LocalExecutor, PipelineJob
 from despin.model.bundle import DEFAULT_PATH
 from despin.pipeline import DetectStep, JsonlReader, JsonlWriter, RejectWriter, scan
@@ -70,7 +71,9 @@ def output_bytes(out: Path) -> dict[str, bytes]:
     return {
         p.relative_to(out).as_posix(): p.read_bytes()
         for p in sorted(out.rglob("*"))
-        if p.is_file() and p.relative_to(out).parts[0] not in skip and p.name not in ("stats.json", "job.json")
+        if p.is_file()
+        and p.relative_to(out).parts[0] not in skip
+        and p.name not in ("stats.json", "job.json")
     }
 
 
@@ -105,8 +108,12 @@ def test_cli_scan_annotates_every_record_like_the_api(corpus: Path, tmp_path: Pa
 
     rejects = [json.loads(x) for x in (out / "rejects" / "bad.jsonl").read_text().splitlines()]
     assert [(r["line"], r["reason"]) for r in rejects] == [
-        (2, "malformed_json"), (3, "not_object"), (4, "missing_text"), (5, "text_not_string"),
-        (6, "invalid_utf8"), (7, "blank_text"),
+        (2, "malformed_json"),
+        (3, "not_object"),
+        (4, "missing_text"),
+        (5, "text_not_string"),
+        (6, "invalid_utf8"),
+        (7, "blank_text"),
     ]
     assert not (out / "rejects" / "news-a.jsonl").exists()
 
@@ -115,8 +122,9 @@ def test_cli_scan_annotates_every_record_like_the_api(corpus: Path, tmp_path: Pa
     assert stats["input"] == stats["output"] + stats["filtered"] + stats["rejected"]
     assert stats["shards"]["bad"]["rejected"] == 6 and stats["shards"]["part/news-b"]["output"] == 8
     flagged = sum(api.detect(r["text"], model=model).is_spun for r in news()) + sum(
-        api.detect(t, model=model).is_spun for t in ["Harga beras di pasar naik lagi pekan ini.",
-                                                      "Petani kopi berharap harga tetap stabil."])
+        api.detect(t, model=model).is_spun
+        for t in ["Harga beras di pasar naik lagi pekan ini.", "Petani kopi berharap harga tetap stabil."]
+    )
     assert stats["flagged"] == flagged and stats["share_flagged"] == round(flagged / 26, 4)
     assert stats["docs_per_second"] > 0
     for shard in ["news-a", "part/news-b", "news-c", "bad"]:
@@ -131,7 +139,9 @@ def test_restore_adds_restored_and_edits_and_detects_once(corpus: Path, tmp_path
     for rec in read_output(out / "news-a.jsonl"):
         res = api.restore(rec["text"], model=model)
         assert rec["despin"] == {
-            **res.detection.to_dict(), "restored": res.text, "edits": [e.to_dict() for e in res.edits]
+            **res.detection.to_dict(),
+            "restored": res.text,
+            "edits": [e.to_dict() for e in res.edits],
         }
     assert stats.total.timers.get("detect") is None and stats.total.timers["restore"] > 0
     assert stats.total.counts["scored"] == 8
@@ -143,7 +153,8 @@ def test_filter_and_min_score_count_what_they_drop(corpus: Path, tmp_path: Path)
     cut = sorted(d["spun_score"] for d in scores.values())[4]  # filters compare the written, rounded score
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        cli, ["scan", str(corpus / "news-a.jsonl"), "-o", str(out), "--filter", "spun", "--min-score", str(cut)]
+        cli,
+        ["scan", str(corpus / "news-a.jsonl"), "-o", str(out), "--filter", "spun", "--min-score", str(cut)],
     )
     assert result.exit_code == 0, result.output
     kept = [r["id"] for r in read_output(out / "news-a.jsonl")]
@@ -172,7 +183,7 @@ def test_rerun_skips_completed_shards_and_redoes_the_rest(corpus: Path, tmp_path
     assert second.to_dict()["input"] == first.to_dict()["input"] == 32
 
     # a changed input shard is redone even though its marker exists
-    (corpus / "news-a.jsonl").write_bytes((corpus / "news-a.jsonl").read_bytes()[: -1] + b"\n")
+    (corpus / "news-a.jsonl").write_bytes((corpus / "news-a.jsonl").read_bytes()[:-1] + b"\n")
     os.utime(corpus / "news-a.jsonl", ns=(1, 1))
     third = scan(corpus, out, progress=False)
     assert "news-a" not in third.skipped
@@ -187,7 +198,9 @@ def test_rerun_with_other_options_is_refused(corpus: Path, tmp_path: Path) -> No
 
 
 def test_usage_errors(corpus: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["scan", str(corpus), "-o", str(tmp_path / "o"), "--ray-address", "auto"])
+    result = CliRunner().invoke(
+        cli, ["scan", str(corpus), "-o", str(tmp_path / "o"), "--ray-address", "auto"]
+    )
     assert result.exit_code == 2 and "--ray-address needs --executor ray" in result.output
     result = CliRunner().invoke(cli, ["scan", str(corpus), "-o", str(tmp_path / "o"), "--workers", "0"])
     assert result.exit_code == 2
@@ -222,15 +235,21 @@ def test_sigkill_at_random_points_then_rerun_gives_identical_outputs(tmp_path: P
     scan(corpus, tmp_path / "ref", restore=True, progress=False)  # the uninterrupted run
     reference = output_bytes(tmp_path / "ref")
 
+    def markers() -> int:
+        return len(list((out / "completions").glob("*")))
+
     rng = random.Random(5)
     out = tmp_path / "out"
     kills = 0
     for attempt in range(3):
-        markers = lambda: len(list((out / "completions").glob("*")))  # noqa: E731
         target = markers() + rng.randint(0, 2)  # let 0-2 more shards finish, then a random moment
         workers = ["--workers", "2"] if attempt == 1 else []
-        proc = subprocess.Popen(_scan_cmd(corpus, out, *workers), start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            _scan_cmd(corpus, out, *workers),
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while proc.poll() is None and markers() < target and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -246,8 +265,12 @@ def test_sigkill_at_random_points_then_rerun_gives_identical_outputs(tmp_path: P
     stats = json.loads((out / "stats.json").read_text())
     assert (stats["input"], stats["output"], stats["rejected"]) == (27, 24, 3)
     assert not list(out.rglob("*.tmp-*"))
-    ids = [r["id"] for name in sorted(reference) if not name.startswith("rejects/")
-           for r in read_output(out / name)]
+    ids = [
+        r["id"]
+        for name in sorted(reference)
+        if not name.startswith("rejects/")
+        for r in read_output(out / name)
+    ]
     assert Counter(ids) == Counter(r["id"] for r in news())  # no duplicates, nothing lost
 
 
@@ -259,14 +282,27 @@ def test_pipeline_job_gives_the_same_documents_with_1_or_4_tasks(corpus: Path, t
         rejects = RejectWriter(out / "rejects")
         job = PipelineJob(
             [JsonlReader(shards, rejects=rejects), DetectStep(rejects=rejects), JsonlWriter(out / "data")],
-            tasks=tasks, logging_dir=out / "logs",
+            tasks=tasks,
+            logging_dir=out / "logs",
         )
         results = LocalExecutor().run(job)
         assert [r.task_id for r in results] == [f"{i:05d}" for i in range(tasks)]
         seen[tasks] = Counter(
-            json.dumps(r, sort_keys=True) for p in sorted((out / "data").rglob("*.jsonl*")) for r in read_output(p)
+            json.dumps(r, sort_keys=True)
+            for p in sorted((out / "data").rglob("*.jsonl*"))
+            for r in read_output(p)
         )
         assert sum(r.stats.counts["rejected"] for r in results) == 6
     assert seen[1] == seen[4] and sum(seen[1].values()) == 18
     assert (tmp_path / "t4" / "logs" / "completions" / "00003").is_file()
     assert json.loads((tmp_path / "t4" / "logs" / "stats" / "00003.json").read_text())["counts"]["input"] == 0
+
+
+def test_missing_ray_names_the_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, corpus: Path, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # what `import ray` sees when ray is not installed
+    with pytest.raises(MissingDependencyError, match=r"pip install 'despin\[ray\]'"):
+        scan(corpus, tmp_path / "out", executor="ray", progress=False)
+    result = CliRunner().invoke(cli, ["scan", str(corpus), "-o", str(tmp_path / "o"), "--executor", "ray"])
+    assert result.exit_code == 1 and "pip install 'despin[ray]'" in result.output

@@ -22,7 +22,9 @@ def read_all(reader: JsonlReader | ParquetReader) -> list[tuple[int, str | None,
 
 def rejects_of(out: Path, shard_id: str) -> list[dict[str, object]]:
     path = out / f"{shard_id}.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    return (
+        [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    )
 
 
 BAD_LINES: list[tuple[bytes, str]] = [
@@ -102,7 +104,9 @@ def test_custom_text_and_id_fields(tmp_path: Path) -> None:
 
 
 def _gzip_lines(n: int) -> bytes:
-    return gzip.compress(b"".join(orjson.dumps({"id": i, "text": f"teks nomor {i}"}) + b"\n" for i in range(n)))
+    return gzip.compress(
+        b"".join(orjson.dumps({"id": i, "text": f"teks nomor {i}"}) + b"\n" for i in range(n))
+    )
 
 
 def test_truncated_gzip_keeps_every_complete_line_and_rejects_the_rest(tmp_path: Path) -> None:
@@ -141,7 +145,9 @@ def test_corrupt_gzip_keeps_lines_before_the_damage(tmp_path: Path) -> None:
 def test_multi_member_gzip_and_zero_padding_are_read_whole(tmp_path: Path) -> None:
     src = tmp_path / "m.jsonl.gz"
     src.write_bytes(
-        gzip.compress(b'{"text": "satu"}\n') + gzip.compress(b'{"text": "dua"}\n{"text": "tiga"}') + b"\0" * 16
+        gzip.compress(b'{"text": "satu"}\n')
+        + gzip.compress(b'{"text": "dua"}\n{"text": "tiga"}')
+        + b"\0" * 16
     )
     reader = JsonlReader(src)
     assert [d[2] for d in read_all(reader)] == ["satu", "dua", "tiga"]
@@ -201,7 +207,14 @@ def test_readers_split_shards_by_rank(tmp_path: Path) -> None:
 def test_find_shards_names_files_relative_to_their_directory(tmp_path: Path) -> None:
     root = tmp_path / "in"
     (root / "sub" / ".hidden").mkdir(parents=True)
-    for name in ["a.jsonl", "sub/b.jsonl.gz", "sub/c.parquet", "notes.txt", ".x.jsonl", "sub/.hidden/h.jsonl"]:
+    for name in [
+        "a.jsonl",
+        "sub/b.jsonl.gz",
+        "sub/c.parquet",
+        "notes.txt",
+        ".x.jsonl",
+        "sub/.hidden/h.jsonl",
+    ]:
         (root / name).write_bytes(b"")
     out = root / "out"
     out.mkdir()

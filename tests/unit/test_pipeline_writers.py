@@ -10,10 +10,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from despin.pipeline import Document, JsonlReader, JsonlWriter, ParquetReader, ParquetWriter, Shard, Stat, Stats
+from despin.pipeline import (
+    Document,
+    JsonlReader,
+    JsonlWriter,
+    ParquetReader,
+    ParquetWriter,
+    Shard,
+    Stat,
+    Stats,
+)
 from despin.pipeline.stats import RejectReason
 
-DESPIN = {"spun_score": 0.75, "is_spun": True, "spans": [{"start": 0, "end": 5, "text": "Harga", "score": 0.5}]}
+DESPIN = {
+    "spun_score": 0.75,
+    "is_spun": True,
+    "spans": [{"start": 0, "end": 5, "text": "Harga", "score": 0.5}],
+}
 
 
 def docs_of(path: Path) -> list[Document]:
@@ -68,7 +81,9 @@ def test_lenient_records_round_trip_huge_ints_and_nan(tmp_path: Path) -> None:
 
 def test_parquet_output_keeps_columns_compression_and_adds_a_despin_struct(tmp_path: Path) -> None:
     src = tmp_path / "p.parquet"
-    table = pa.table({"id": pa.array([1, 2], pa.int32()), "text": ["Harga naik.", "Banjir."], "tags": [["a"], []]})
+    table = pa.table(
+        {"id": pa.array([1, 2], pa.int32()), "text": ["Harga naik.", "Banjir."], "tags": [["a"], []]}
+    )
     pq.write_table(table, src, compression="zstd")
     outs = []
     for run in range(2):
@@ -87,8 +102,11 @@ def test_parquet_despin_struct_has_restore_and_trace_fields_when_asked(tmp_path:
     src = tmp_path / "p.parquet"
     pq.write_table(pa.table({"text": ["Harga naik."]}), src)
     docs = [
-        d.annotate(restored="Harga naik.", edits=[], sources=[{"source_id": "s", "score": 0.9, "coverage": 0.8,
-                                                               "substitutions": []}])
+        d.annotate(
+            restored="Harga naik.",
+            edits=[],
+            sources=[{"source_id": "s", "score": 0.9, "coverage": 0.8, "substitutions": []}],
+        )
         for d in docs_of(src)
     ]
     list(ParquetWriter(tmp_path / "out", restored=True, sources=True).run(docs))
