@@ -42,7 +42,7 @@ def make_docs(n: int, *, words: int = 120, seed: int = 0) -> list[dict[str, str]
 
 def write_jsonl(path: Path, records: list[dict[str, str]]) -> Path:
     opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "wb") as fh:  # type: ignore[operator]
+    with opener(path, "wb") as fh:
         for r in records:
             fh.write(orjson.dumps(r) + b"\n")
     return path
@@ -61,7 +61,12 @@ def built(tmp_path: Path) -> Path:
     res = CliRunner().invoke(cli, ["index", "add", "--index", str(index), str(src)])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout) == {
-        "read": 60, "added": 60, "duplicate": 0, "conflict": 0, "rejected": 0, "count": 60
+        "read": 60,
+        "added": 60,
+        "duplicate": 0,
+        "conflict": 0,
+        "rejected": 0,
+        "count": 60,
     }
     return index
 
@@ -115,7 +120,9 @@ def test_custom_fields_and_parquet(tmp_path: Path) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
     pa = pytest.importorskip("pyarrow")
     path = tmp_path / "refs.parquet"
-    pq.write_table(pa.table({"key": [d["id"] for d in DOCS[:5]], "body": [d["text"] for d in DOCS[:5]]}), path)
+    pq.write_table(
+        pa.table({"key": [d["id"] for d in DOCS[:5]], "body": [d["text"] for d in DOCS[:5]]}), path
+    )
     index = tmp_path / "refs.db"
     res = CliRunner().invoke(
         cli, ["index", "add", "--index", str(index), "--id-field", "key", "--text-field", "body", str(path)]
@@ -209,6 +216,10 @@ def test_sigkill_during_add_leaves_whole_batches(tmp_path: Path) -> None:
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout) == {
-        "read": len(docs), "added": len(docs) - n, "duplicate": n, "conflict": 0, "rejected": 0,
+        "read": len(docs),
+        "added": len(docs) - n,
+        "duplicate": n,
+        "conflict": 0,
+        "rejected": 0,
         "count": len(docs),
     }

@@ -22,7 +22,10 @@ def lcs_length(a: list[str], b: list[str]) -> int:
 
 
 def test_single_word_substitution_has_exact_offsets() -> None:
-    spun, source = "Presiden Joko meresmikan jembatan agung di Kupang.", "Presiden Joko meresmikan jembatan besar di Kupang."
+    spun, source = (
+        "Presiden Joko meresmikan jembatan agung di Kupang.",
+        "Presiden Joko meresmikan jembatan besar di Kupang.",
+    )
     a = align(spun, source)
     assert [(s.spun, s.source) for s in a.substitutions] == [("agung", "besar")]
     s = a.substitutions[0]
@@ -78,7 +81,9 @@ def test_empty_source() -> None:
     assert a.n_equal == 0 and a.substitutions == ()
 
 
-WORDS = st.lists(st.sampled_from(["rumah", "besar", "agung", "itu", "kami", "pergi", "datang", "yang"]), max_size=25)
+WORDS = st.lists(
+    st.sampled_from(["rumah", "besar", "agung", "itu", "kami", "pergi", "datang", "yang"]), max_size=25
+)
 
 
 @settings(max_examples=200, deadline=None)

@@ -19,7 +19,11 @@ from despin.types import Substitution
 
 
 def test_equal_length_blocks_split_into_words_others_stay_phrases() -> None:
-    subs = [Substitution(0, 5, 0, 5, "Agung Sekali", "besar amat"), ("maka", "oleh karena itu"), ("", "x")]
+    subs: list[Substitution | tuple[str, str]] = [
+        Substitution(0, 5, 0, 5, "Agung Sekali", "besar amat"),
+        ("maka", "oleh karena itu"),
+        ("", "x"),
+    ]
     assert substitution_pairs(subs) == [("agung", "besar"), ("sekali", "amat"), ("maka", "oleh karena itu")]
 
 
@@ -30,7 +34,8 @@ def test_noise_filters_each_have_a_reason() -> None:
         + [("Jakarta", "jakarta")] * 5  # case-only
         + [("a", "panjangsekalikatanya")] * 5  # length ratio
         + [("dalam", "di")] * 1  # too rare
-        + [("raya", "besar")] * 2 + [("raya", "luas")] * 3  # ambiguous: only the majority is kept
+        + [("raya", "besar")] * 2
+        + [("raya", "luas")] * 3  # ambiguous: only the majority is kept
         + [("maka", "oleh karena itu")] * 2  # multiword, not seen often enough
         + [("sebab", "oleh karena")] * 3  # multiword, consistent
     )
@@ -63,8 +68,12 @@ def test_pairs_from_texts_and_trace_json() -> None:
     found, coverage = pairs_from_texts("Kediaman itu agung sekali.", "Rumah itu besar sekali.")
     assert found == [("kediaman", "rumah"), ("agung", "besar")] and coverage == 1.0
     assert pairs_from_texts("Harga cabai naik.", "Tim nasional kalah telak tadi malam di Bangkok.")[0] == []
-    trace_json = {"matches": [{"source_id": "a", "substitutions": [{"spun": "Agung", "source": "besar"}]},
-                              {"source_id": "b", "substitutions": [{"spun": "x", "source": "y"}]}]}
+    trace_json = {
+        "matches": [
+            {"source_id": "a", "substitutions": [{"spun": "Agung", "source": "besar"}]},
+            {"source_id": "b", "substitutions": [{"spun": "x", "source": "y"}]},
+        ]
+    }
     assert pairs_from_trace(trace_json) == [("agung", "besar")]
     assert pairs_from_trace({"matches": []}) == []
     with pytest.raises(ConfigError, match="matches"):
@@ -75,12 +84,22 @@ def test_pairs_from_texts_and_trace_json() -> None:
 
 def test_deterministic_spinner_table_is_learned_precisely() -> None:
     table = SynonymLexicon.from_pairs(
-        [("rumah", "kediaman"), ("besar", "agung"), ("pergi", "berangkat"), ("cepat", "lekas"), ("besar", "raya")]
+        [
+            ("rumah", "kediaman"),
+            ("besar", "agung"),
+            ("pergi", "berangkat"),
+            ("cepat", "lekas"),
+            ("besar", "raya"),
+        ]
     )
-    sources = [f"Rumah nomor {i} itu besar dan kami pergi cepat ke kota {i} bersama warga." for i in range(12)]
+    sources = [
+        f"Rumah nomor {i} itu besar dan kami pergi cepat ke kota {i} bersama warga." for i in range(12)
+    ]
     pairs = []
     for k, src in enumerate(sources):
-        spun = spin(src, lexicon=table, rate=0.6, seed=5, mode="deterministic", doc=k, footer=False, repeat=0.0)
+        spun = spin(
+            src, lexicon=table, rate=0.6, seed=5, mode="deterministic", doc=k, footer=False, repeat=0.0
+        )
         pairs.extend(pairs_from_texts(spun.text, src)[0])
     rows = learn_table(pairs)
     assert rows, "nothing learned"

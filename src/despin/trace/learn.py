@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from despin.errors import ConfigError
 from despin.types import Substitution
@@ -170,7 +171,7 @@ def pairs_from_texts(spun: str, source: str) -> tuple[list[tuple[str, str]], flo
     return substitution_pairs(a.substitutions), a.coverage
 
 
-def pairs_from_trace(result: dict[str, object]) -> list[tuple[str, str]]:
+def pairs_from_trace(result: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Candidate entries from the JSON of ``despin trace`` (its best match's substitutions).
 
     Raises:
