@@ -2,7 +2,16 @@
 
 __version__ = "0.1.0"
 
-from despin.api import detect, load_model, restore  # noqa: E402
+# The verbs share their names with the core subpackages (despin.detect, despin.restore,
+# despin.trace, despin.spin). Importing a subpackage binds its name on this package, so we import
+# them all first and bind the API functions last: ``despin.restore(text)`` is then the verb, while
+# ``import despin.restore.restorer`` and ``from despin.restore import apply_edits`` keep working.
+import despin.detect
+import despin.restore
+import despin.spin
+import despin.trace  # noqa: F401
+from despin.api import detect, load_model, restore, spin, trace  # noqa: E402
+from despin.trace import Index  # noqa: E402
 from despin.types import (  # noqa: E402
     Detection,
     Edit,
@@ -20,6 +29,7 @@ __all__ = [
     "Detection",
     "Edit",
     "Footer",
+    "Index",
     "Restoration",
     "SourceMatch",
     "Span",
@@ -31,4 +41,6 @@ __all__ = [
     "detect",
     "load_model",
     "restore",
+    "spin",
+    "trace",
 ]

@@ -69,7 +69,8 @@ def restore(source: str, model_dir: Path | None, threshold: float | None, table:
               help="Scratch directory (training text, KenLM build).")
 @click.option("--order", type=click.IntRange(2, 6), default=5, show_default=True, help="n-gram order.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def build_model(out: Path, data_dir: Path | None, work_dir: Path, order: int, seed: int) -> None:
+@click.option("--detector-only", is_flag=True, help="Refit only the detector of the bundle in --out.")
+def build_model(out: Path, data_dir: Path | None, work_dir: Path, order: int, seed: int, detector_only: bool) -> None:
     """Train a model bundle (KenLM, lexicon, neighbours, detector) from the shared corpora.
 
     \b
@@ -77,8 +78,15 @@ def build_model(out: Path, data_dir: Path | None, work_dir: Path, order: int, se
         despin build-model -o src/despin/model/default
     """
     from despin.model.build import build_model as build
+    from despin.model.build import refit_detector
     from despin.model.corpora import default_data_dir
 
-    manifest = build(out, data_dir=data_dir or default_data_dir(), work_dir=work_dir, order=order, seed=seed,
-                     log=lambda msg: click.echo(msg, err=True))
+    def log(msg: str) -> None:
+        click.echo(msg, err=True)
+
+    data = data_dir or default_data_dir()
+    if detector_only:
+        manifest = refit_detector(out, data_dir=data, seed=seed, log=log)
+    else:
+        manifest = build(out, data_dir=data, work_dir=work_dir, order=order, seed=seed, log=log)
     emit_json({"model_version": manifest["model_version"], "out": str(out), "files": manifest["files"]})

@@ -8,7 +8,6 @@ spins of the ``calib`` split -> manifest with sha256 of every file and the exact
 from __future__ import annotations
 
 import collections
-import gzip
 import json
 import random
 import shlex
@@ -23,7 +22,7 @@ from despin import __version__
 from despin.errors import ModelError
 from despin.lexicon import SynonymLexicon, parse_mythes, parse_wordnet
 from despin.lm.ngram import lm_tokens
-from despin.model.bundle import FORMAT_VERSION, REQUIRED_FILES, Model, sha256_file
+from despin.model.bundle import FORMAT_VERSION, REQUIRED_FILES, Model, read_json_gz, sha256_file, write_json_gz
 from despin.model.corpora import SHIP_YES, CorpusDoc, iter_docs
 from despin.model.kenlm_tools import ensure_kenlm_bin
 from despin.text.normalize import lm_key
@@ -84,10 +83,8 @@ def _write_training_text(data_dir: Path, work: Path, log: Log) -> tuple[Path, Pa
                         capital[key] += 1
             n_docs += 1
     log(f"training text: {n_docs} documents, {sum(counts.values())} words, {len(counts)} types")
-    vocab_path = work / "vocab.tsv.gz"
-    with gzip.open(vocab_path, "wt", encoding="utf-8", compresslevel=9) as fh:
-        for word, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            fh.write(f"{word}\t{c}\t{capital[word]}\n")
+    vocab_path = work / "vocab.json.gz"
+    write_json_gz(vocab_path, {word: [c, capital[word]] for word, c in counts.items()})
     return text_path, vocab_path
 
 
@@ -109,10 +106,15 @@ def _train_lm(text_path: Path, out: Path, bin_dir: Path, *, order: int, log: Log
     log(f"LM: order {order}, {(out / 'lm.binary').stat().st_size / 1e6:.1f} MB")
 
 
-def _write_rows(path: Path, rows: list[str]) -> None:
-    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
-        for row in rows:
-            fh.write(row + "\n")
+def write_lexicon(out: Path, lexicon: SynonymLexicon, vocab: dict[str, int], *, min_count: int = 2) -> None:
+    """The forward graph (for the spinner) and the reverse index restricted to originals the LM knows."""
+    forward, reverse = lexicon.to_json_dicts()
+    known = {
+        obs: kept
+        for obs, origs in reverse.items()
+        if (kept := {o: p for o, p in origs.items() if all(vocab.get(w, 0) >= min_count for w in o.split(" "))})
+    }
+    write_json_gz(out / "lexicon.json.gz", {"forward": forward, "reverse": known})
 
 
 def _neighbours(text_path: Path, model: Model, out: Path, log: Log) -> None:
@@ -121,7 +123,7 @@ def _neighbours(text_path: Path, model: Model, out: Path, log: Log) -> None:
     with open(text_path, encoding="utf-8") as fh:
         sents = [line.split() for line in fh]
     nb = build_neighbours(sents, model.vocab)
-    _write_rows(out / "neighbours.tsv.gz", [f"{w}\t{' '.join(ns)}" for w, ns in sorted(nb.items())])
+    write_json_gz(out / "neighbours.json.gz", {w: list(ns) for w, ns in nb.items()})
     log(f"neighbours: {len(nb)} words")
 
 
@@ -206,21 +208,18 @@ def build_model(
     work_dir.mkdir(parents=True, exist_ok=True)
     bin_dir = ensure_kenlm_bin(work_dir)
     text_path, vocab_path = _write_training_text(data_dir, work_dir, log)
-    (out / "vocab.tsv.gz").write_bytes(vocab_path.read_bytes())
+    (out / "vocab.json.gz").write_bytes(vocab_path.read_bytes())
+    vocab = {w: c[0] for w, c in read_json_gz(vocab_path).items()}
     _train_lm(text_path, out, bin_dir, order=order, log=log)
     lexicon = load_lexicon(data_dir)
-    _write_rows(out / "lexicon.tsv.gz", lexicon.to_rows())
+    write_lexicon(out, lexicon, vocab)
     log(f"lexicon: {len(lexicon)} originals, {lexicon.n_pairs} pairs")
     # A provisional manifest lets the half-built bundle load for the steps that need the restorer.
-    _write_rows(out / "neighbours.tsv.gz", [])
+    write_json_gz(out / "neighbours.json.gz", {})
     (out / "detector.json").write_text(json.dumps({"detector": fit_placeholder()}), encoding="utf-8")
     _write_manifest(out, {"format_version": FORMAT_VERSION, "files": {}})
     _neighbours(text_path, Model.load(out, verify=False), out, log)
-    model = Model.load(out, verify=False)
-    samples = _detector_samples(data_dir, model, seed=seed, per_corpus=per_corpus, log=log)
-    detector = fit_detector(samples)
-    (out / "detector.json").write_text(json.dumps({"detector": detector}, indent=1), encoding="utf-8")
-    log(f"detector threshold {detector['threshold']:.3f}")
+    _fit_and_write_detector(out, data_dir, seed=seed, per_corpus=per_corpus, log=log)
     manifest = {
         "format_version": FORMAT_VERSION,
         "model_version": f"id-{time.strftime('%Y%m%d')}-{__version__}",
@@ -234,6 +233,24 @@ def build_model(
     }
     _write_manifest(out, manifest)
     return manifest
+
+
+def _fit_and_write_detector(out: Path, data_dir: Path, *, seed: int, per_corpus: int, log: Log) -> None:
+    model = Model.load(out, verify=False)
+    samples = _detector_samples(data_dir, model, seed=seed, per_corpus=per_corpus, log=log)
+    detector = fit_detector(samples)
+    (out / "detector.json").write_text(json.dumps({"detector": detector}, indent=1), encoding="utf-8")
+    log(f"detector threshold {detector['threshold']:.3f}")
+
+
+def refit_detector(out: Path, *, data_dir: Path, seed: int = 0, per_corpus: int = 120, log: Log = print) -> dict[str, Any]:
+    """Refit only the detector of an existing bundle (after a restorer change), and update the manifest."""
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    _fit_and_write_detector(out, data_dir, seed=seed, per_corpus=per_corpus, log=log)
+    manifest["files"] = {name: sha256_file(out / name) for name in REQUIRED_FILES}
+    manifest["detector_refit"] = time.strftime("%Y-%m-%d")
+    _write_manifest(out, manifest)
+    return dict(manifest)
 
 
 def fit_placeholder() -> dict[str, Any]:

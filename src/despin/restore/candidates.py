@@ -46,7 +46,7 @@ class CandidateGenerator:
         neighbours: Mapping[str, tuple[str, ...]] | None = None,
         neighbour_channel: float = 0.05,
         min_count: int = 2,
-        max_candidates: int = 50,
+        max_candidates: int = 20,
     ) -> None:
         self.lexicon = lexicon
         self.vocab = vocab
