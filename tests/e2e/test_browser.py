@@ -230,12 +230,19 @@ def test_copy_and_download_give_the_api_json(
     assert json.loads(page.evaluate("navigator.clipboard.readText()"))["restore"] == expected
 
 
-def test_user_text_is_never_parsed_as_html(page: Any) -> None:
-    hostile = 'Jambatan <img src=x onerror="window.pwned=1"> <script>window.pwned=2</script> itu baru.'
+def test_user_text_is_never_parsed_as_html_and_astral_characters_keep_offsets(page: Any) -> None:
+    # The emoji is one code point for Python but two UTF-16 units for JavaScript.
+    hostile = (
+        '\U0001f600 Jambatan <img src=x onerror="window.pwned=1"> <script>window.pwned=2</script> nan baru.'
+    )
     check(page, hostile)
     assert page.locator("#input-view").text_content() == hostile
     assert page.locator("#results img, #results script").count() == 0
     assert page.evaluate("window.pwned === undefined")
+    edits = api.restore(hostile, model=api.load_model()).to_dict()["edits"]
+    assert edits, "the model should restore 'Jambatan'"
+    shown = page.locator("#input-view mark").evaluate_all("ms => ms.map(m => m.textContent)")
+    assert shown == [e["observed"] for e in edits]
 
 
 def test_errors_are_shown_not_swallowed(page: Any) -> None:

@@ -165,7 +165,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.start_limiter()
         await anyio.to_thread.run_sync(runtime.load)
-        yield
+        try:
+            yield
+        finally:
+            runtime.close()
 
     app = FastAPI(
         title="despin",

@@ -98,6 +98,12 @@ class Runtime:
             )
             logger.exception("index not loaded")
 
+    def close(self) -> None:
+        """Release the index file at shutdown."""
+        if self.index is not None:
+            self.index.close()
+            self.index = None
+
     def require_model(self) -> Model:
         if self.model is None:
             raise ApiError(503, "ModelNotLoaded", f"the model is not loaded: {self.model_error}")
