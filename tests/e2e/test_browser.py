@@ -195,6 +195,8 @@ def test_keyboard_only_use(page: Any, expected: dict[str, Any]) -> None:
     )
     assert focused == [target["observed"], "input-view", "solid", "3px"]
     assert page.locator("#tip").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "page-keyboard-focus.png"))
     described_by = page.evaluate("document.activeElement.getAttribute('aria-describedby')")
     description = page.locator(f"#{described_by}").text_content()
     assert f"{target['observed']} \u2192 {target['restored']}" in description and "confidence" in description

@@ -290,6 +290,7 @@
     const body = $("matches").querySelector("tbody");
     body.replaceChildren();
     const matches = trace.matches || [];
+    $("trace-empty").textContent = "No source in the index explains this text.";
     $("trace-empty").hidden = matches.length > 0;
     $("matches").hidden = matches.length === 0;
     $("align").hidden = matches.length === 0;
@@ -307,6 +308,15 @@
       body.appendChild(row);
     });
     if (matches.length) selectMatch(input, matches, 0);
+  }
+
+  function showTraceError(message) {
+    $("trace").hidden = !message;
+    if (!message) return;
+    $("trace-empty").textContent = "Tracing failed: " + message;
+    $("trace-empty").hidden = false;
+    $("matches").hidden = true;
+    $("align").hidden = true;
   }
 
   function selectMatch(input, matches, i) {
@@ -379,16 +389,21 @@
     hideTip();
     setStatus("Checking\u2026");
     try {
-      const calls = [postJSON("/v1/restore", { text })];
-      if (state.index) calls.push(postJSON("/v1/trace", { text, top: 5, with_text: true }));
-      const [restoration, trace] = await Promise.all(calls);
+      const tracing = state.index ? postJSON("/v1/trace", { text, top: 5, with_text: true }) : null;
+      // A failed trace must not hide the restoration: settle it separately.
+      const traceOutcome = tracing ? tracing.then((v) => ({ v }), (e) => ({ e })) : Promise.resolve(null);
+      const restoration = await postJSON("/v1/restore", { text });
+      const outcome = await traceOutcome;
+      const trace = outcome && outcome.v ? outcome.v : null;
       state.last = trace ? { restore: restoration, trace } : { restore: restoration };
       const summary = renderVerdict(restoration);
       renderRestoration(text, restoration);
       if (trace) renderTrace(text, trace);
-      else $("trace").hidden = true;
+      else showTraceError(outcome && outcome.e ? outcome.e.message : null);
       $("results").hidden = false;
-      const traced = trace && trace.matches.length ? " Best source: " + trace.matches[0].source_id + "." : "";
+      let traced = "";
+      if (trace) traced = trace.matches.length ? " Best source: " + trace.matches[0].source_id + "." : " No source found.";
+      else if (outcome && outcome.e) traced = " Tracing failed: " + outcome.e.message;
       setStatus("Done. " + summary + traced);
     } catch (err) {
       setStatus("Error: " + err.message, true);
