@@ -46,7 +46,7 @@ class CandidateGenerator:
         neighbours: Mapping[str, tuple[str, ...]] | None = None,
         neighbour_channel: float = 0.05,
         min_count: int = 2,
-        max_candidates: int = 20,
+        max_candidates: int = 12,
     ) -> None:
         self.lexicon = lexicon
         self.vocab = vocab
@@ -58,18 +58,35 @@ class CandidateGenerator:
         self.max_phrase_len = max(lexicon.max_phrase_len, table.max_phrase_len if table else 1)
         self._total = max(1, sum(vocab.values()))
         self._cache: dict[str, tuple[Candidate, ...]] = {}
+        self._logps: dict[str, float] = {}
+
+    def _logp(self, word: str) -> float:
+        hit = self._logps.get(word)
+        if hit is None:
+            hit = self._logps[word] = math.log((self.vocab.get(word, 0) + 1) / self._total)
+        return hit
 
     def _known(self, phrase: str) -> bool:
+        if " " not in phrase:
+            return self.vocab.get(phrase, 0) >= self.min_count
         return all(self.vocab.get(w, 0) >= self.min_count for w in phrase.split(" "))
 
     def _unigram(self, phrase: str) -> float:
-        return sum(math.log((self.vocab.get(w, 0) + 1) / self._total) for w in phrase.split(" "))
+        if " " not in phrase:
+            return self._logp(phrase)
+        return sum(self._logp(w) for w in phrase.split(" "))
 
     def candidates(self, observed: str) -> tuple[Candidate, ...]:
         """Candidates for ``observed`` (lower-case), best first; cached per phrase."""
         hit = self._cache.get(observed)
         if hit is not None:
             return hit
+        if not (
+            self.lexicon.originals(observed)
+            or observed in self.neighbours
+            or (self.table is not None and self.table.originals(observed))
+        ):
+            return ()
         found: dict[str, tuple[float, str]] = {}
         if self.table is not None:
             for orig, p in self.table.originals(observed).items():

@@ -51,6 +51,21 @@ def viterbi(lm: Any, arcs_at: Sequence[Sequence[Arc]], *, lm_weight: float = 1.0
         hyps = frontier[p]
         if not hyps:
             continue
+        arcs = arcs_at[p]
+        if len(hyps) == 1 and len(arcs) == 1 and arcs[0].length == 1:
+            # The common case, a kept word after the beam collapsed: no choice, no recombination.
+            (hyp,) = hyps.values()
+            arc = arcs[0]
+            state, lp = hyp.state, 0.0
+            for word in arc.words:
+                out = new_state()
+                lp += score_fn(state, word, out)
+                state = out
+            score = hyp.score + w * lp + arc.cost
+            prev = frontier[p + 1].get(state)
+            if prev is None or score > prev.score:
+                frontier[p + 1][state] = _Hyp(score, state, hyp, arc)
+            continue
         if len(hyps) > beam:
             hyps = dict(sorted(hyps.items(), key=lambda kv: -kv[1].score)[:beam])
         for arc in arcs_at[p]:

@@ -99,6 +99,7 @@ class Restorer:
         self._no_repeat = math.log(1.0 - c.rho_repeat)
         self._null = lm.null()
         self._unigrams: dict[str, float] = {}
+        self._spin_costs: dict[tuple[str, float, str, int], float] = {}
 
     def _unigram(self, word: str) -> float:
         hit = self._unigrams.get(word)
@@ -111,6 +112,13 @@ class Restorer:
         return c.keep_bias + odd * c.keep_capital_bias + c.unigram_weight * LN10 * self._unigram(key)
 
     def _spin_cost(self, cand: Candidate, length: int) -> float:
+        key = (cand.original, cand.log_channel, cand.source, length)
+        hit = self._spin_costs.get(key)
+        if hit is None:
+            hit = self._spin_costs[key] = self._spin_cost_uncached(cand, length)
+        return hit
+
+    def _spin_cost_uncached(self, cand: Candidate, length: int) -> float:
         c = self.config
         return (
             c.channel_weight * cand.log_channel
