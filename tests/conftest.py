@@ -23,7 +23,13 @@ def model() -> Model:
 @pytest.fixture()
 def tiny_lexicon() -> SynonymLexicon:
     return SynonymLexicon.from_pairs(
-        [("besar", "agung"), ("besar", "raya"), ("luas", "raya"), ("berita", "kabar"), ("mengatakan", "mengucapkan")]
+        [
+            ("besar", "agung"),
+            ("besar", "raya"),
+            ("luas", "raya"),
+            ("berita", "kabar"),
+            ("mengatakan", "mengucapkan"),
+        ]
     )
 
 

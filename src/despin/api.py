@@ -73,7 +73,9 @@ def restore(
     text = check_text(text, max_chars=MAX_CHARS)
     if isinstance(table, (str, Path)):
         table = load_table(table)
-    return (model or load_model()).restore(text, table=table, remove_footer=remove_footer, threshold=threshold)
+    return (model or load_model()).restore(
+        text, table=table, remove_footer=remove_footer, threshold=threshold
+    )
 
 
 def trace(text: str, *, index: Index, top: int = 5) -> TraceResult:
@@ -84,8 +86,9 @@ def trace(text: str, *, index: Index, top: int = 5) -> TraceResult:
     return trace_core(text, index=index, top=top)
 
 
-def spin(text: str, *, model: Model | None = None, table: SynonymLexicon | str | Path | None = None,
-         **options: Any) -> Spin:
+def spin(
+    text: str, *, model: Model | None = None, table: SynonymLexicon | str | Path | None = None, **options: Any
+) -> Spin:
     """Spin ``text`` like a content farm would (see :func:`despin.spin.spin` for ``options``)."""
     from despin.spin import spin as spin_core
 

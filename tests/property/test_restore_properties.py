@@ -10,13 +10,45 @@ import despin
 from despin.model.bundle import Model
 from despin.restore import apply_edits
 
-WORDS = (
-    "pemerintah akan membangun jalan baru di kota itu dan warga mengatakan bahwa harga beras naik "
-    "karena hujan besar Presiden Jakarta yang tidak bisa dengan untuk pada tahun ini berita kabar agung raya"
-).split()
+WORDS = [
+    "pemerintah",
+    "akan",
+    "membangun",
+    "jalan",
+    "baru",
+    "di",
+    "kota",
+    "itu",
+    "dan",
+    "warga",
+    "mengatakan",
+    "bahwa",
+    "harga",
+    "beras",
+    "naik",
+    "karena",
+    "hujan",
+    "besar",
+    "Presiden",
+    "Jakarta",
+    "yang",
+    "tidak",
+    "bisa",
+    "dengan",
+    "untuk",
+    "pada",
+    "tahun",
+    "ini",
+    "berita",
+    "kabar",
+    "agung",
+    "raya",
+]
 
 texts = st.lists(
-    st.tuples(st.sampled_from(WORDS), st.sampled_from([" ", " ", " ", ", ", ". ", "\n", "  "])), min_size=1, max_size=40
+    st.tuples(st.sampled_from(WORDS), st.sampled_from([" ", " ", " ", ", ", ". ", "\n", "  "])),
+    min_size=1,
+    max_size=40,
 ).map(lambda parts: "".join(w + sep for w, sep in parts))
 
 CLEAN = [
@@ -66,9 +98,6 @@ def test_restore_is_idempotent(m: Model, text: str) -> None:
     once = despin.restore(text, model=m).text
     if once.strip():
         assert despin.restore(once, model=m).text == once
-
-
-
 
 
 @given(text=clean_texts)

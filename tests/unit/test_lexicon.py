@@ -13,9 +13,18 @@ def test_reverse_channel_probabilities(tiny_lexicon: SynonymLexicon) -> None:
 
 
 def test_mythes_parser_skips_antonyms_and_header() -> None:
-    lines = ["ISO-8859-1", "abadi|2", "[a]|kekal|lestari", "[ant]|sementara", "abdi negara|1", "[n]|pegawai negeri"]
+    lines = [
+        "ISO-8859-1",
+        "abadi|2",
+        "[a]|kekal|lestari",
+        "[ant]|sementara",
+        "abdi negara|1",
+        "[n]|pegawai negeri",
+    ]
     assert list(parse_mythes(lines)) == [
-        ("abadi", "kekal"), ("abadi", "lestari"), ("abdi negara", "pegawai negeri"),
+        ("abadi", "kekal"),
+        ("abadi", "lestari"),
+        ("abdi negara", "pegawai negeri"),
     ]
 
 

@@ -9,8 +9,21 @@ from despin.text import normalize, sentences, tokenize
 def test_keeps_indonesian_units_whole() -> None:
     text = "Korsel, 21/10: harga naik 2,5% jadi Rp1.500. Kata-kata rumahnya COVID-19 pergilah."
     assert [t.text for t in tokenize(text)] == [
-        "Korsel", ",", "21/10", ":", "harga", "naik", "2,5%", "jadi", "Rp1.500", ".",
-        "Kata-kata", "rumahnya", "COVID-19", "pergilah", ".",
+        "Korsel",
+        ",",
+        "21/10",
+        ":",
+        "harga",
+        "naik",
+        "2,5%",
+        "jadi",
+        "Rp1.500",
+        ".",
+        "Kata-kata",
+        "rumahnya",
+        "COVID-19",
+        "pergilah",
+        ".",
     ]
 
 

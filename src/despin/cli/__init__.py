@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from despin.cli.common import cli
-
 # Importing the submodules registers their commands on ``cli``.
 from despin.cli import core, index, scan, serve, spin  # noqa: E402,F401,I001
+from despin.cli.common import cli
 
 __all__ = ["cli"]

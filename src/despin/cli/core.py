@@ -10,11 +10,17 @@ from despin import api
 from despin.cli.common import cli, emit_json, read_input
 
 model_option = click.option(
-    "--model", "model_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--model",
+    "model_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="Model bundle directory (default: the bundled model).",
 )
 threshold_option = click.option(
-    "--threshold", type=click.FloatRange(0.0, 1.0), default=None, help="Decision threshold (default: calibrated)."
+    "--threshold",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Decision threshold (default: calibrated).",
 )
 
 
@@ -38,12 +44,22 @@ def detect(source: str, model_dir: Path | None, threshold: float | None) -> None
 @click.argument("source", default="-", metavar="[FILE|-]")
 @model_option
 @threshold_option
-@click.option("--table", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="A spinner table learned with `despin learn`, used on top of the lexicon.")
+@click.option(
+    "--table",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="A spinner table learned with `despin learn`, used on top of the lexicon.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of the text.")
 @click.option("--keep-footer", is_flag=True, help="Keep the spinner's source footer in the text.")
-def restore(source: str, model_dir: Path | None, threshold: float | None, table: Path | None, as_json: bool,
-            keep_footer: bool) -> None:
+def restore(
+    source: str,
+    model_dir: Path | None,
+    threshold: float | None,
+    table: Path | None,
+    as_json: bool,
+    keep_footer: bool,
+) -> None:
     """Undo the spin: print the most likely original text.
 
     \b
@@ -52,8 +68,9 @@ def restore(source: str, model_dir: Path | None, threshold: float | None, table:
         {"spun_score": 0.97, "is_spun": true, "text": "...", "edits": [...]}
     """
     text = read_input(source)
-    result = api.restore(text, model=api.load_model(model_dir), table=table, remove_footer=not keep_footer,
-                         threshold=threshold)
+    result = api.restore(
+        text, model=api.load_model(model_dir), table=table, remove_footer=not keep_footer, threshold=threshold
+    )
     if as_json:
         emit_json(result.to_dict())
     else:
@@ -61,16 +78,33 @@ def restore(source: str, model_dir: Path | None, threshold: float | None, table:
 
 
 @cli.command("build-model")
-@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Directory to write the bundle to.")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
-              help="The shared data directory (default: ../shared/data beside the checkout).")
-@click.option("--work", "work_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("work/build"),
-              help="Scratch directory (training text, KenLM build).")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory to write the bundle to.",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The shared data directory (default: ../shared/data beside the checkout).",
+)
+@click.option(
+    "--work",
+    "work_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("work/build"),
+    help="Scratch directory (training text, KenLM build).",
+)
 @click.option("--order", type=click.IntRange(2, 6), default=5, show_default=True, help="n-gram order.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--detector-only", is_flag=True, help="Refit only the detector of the bundle in --out.")
-def build_model(out: Path, data_dir: Path | None, work_dir: Path, order: int, seed: int, detector_only: bool) -> None:
+def build_model(
+    out: Path, data_dir: Path | None, work_dir: Path, order: int, seed: int, detector_only: bool
+) -> None:
     """Train a model bundle (KenLM, lexicon, neighbours, detector) from the shared corpora.
 
     \b

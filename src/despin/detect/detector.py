@@ -81,7 +81,9 @@ class SpinDetector:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> SpinDetector:
-        return cls(d["weights"], bias=d["bias"], threshold=d["threshold"], mean=d.get("mean"), scale=d.get("scale"))
+        return cls(
+            d["weights"], bias=d["bias"], threshold=d["threshold"], mean=d.get("mean"), scale=d.get("scale")
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -94,7 +96,9 @@ class SpinDetector:
         }
 
     def probability(self, x: Sequence[float]) -> float:
-        z = self.bias + sum(w * (v - m) / s for w, v, m, s in zip(self.w, x, self.mean, self.scale, strict=True))
+        z = self.bias + sum(
+            w * (v - m) / s for w, v, m, s in zip(self.w, x, self.mean, self.scale, strict=True)
+        )
         z = max(-50.0, min(50.0, z))
         return 1.0 / (1.0 + math.exp(-z))
 

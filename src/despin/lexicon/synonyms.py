@@ -58,12 +58,14 @@ class SynonymLexicon:
         return self._forward, self._reverse
 
     @classmethod
-    def from_pairs(cls, pairs: Iterable[tuple[str, str]] | Iterable[tuple[str, str, float]]) -> SynonymLexicon:
+    def from_pairs(
+        cls, pairs: Iterable[tuple[str, str]] | Iterable[tuple[str, str, float]]
+    ) -> SynonymLexicon:
         """Build from (original, replacement[, weight]) pairs; repeated pairs add their weights."""
         fwd: dict[str, dict[str, float]] = {}
         for pair in pairs:
             word, syn = pair[0], pair[1]
-            weight = float(pair[2]) if len(pair) > 2 else 1.0  # type: ignore[misc]
+            weight = float(pair[2]) if len(pair) > 2 else 1.0
             if word == syn:
                 continue
             row = fwd.setdefault(word, {})

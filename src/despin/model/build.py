@@ -22,7 +22,14 @@ from despin import __version__
 from despin.errors import ModelError
 from despin.lexicon import SynonymLexicon, parse_mythes, parse_wordnet
 from despin.lm.ngram import lm_tokens
-from despin.model.bundle import FORMAT_VERSION, REQUIRED_FILES, Model, read_json_gz, sha256_file, write_json_gz
+from despin.model.bundle import (
+    FORMAT_VERSION,
+    REQUIRED_FILES,
+    Model,
+    read_json_gz,
+    sha256_file,
+    write_json_gz,
+)
 from despin.model.corpora import SHIP_YES, CorpusDoc, iter_docs
 from despin.model.kenlm_tools import ensure_kenlm_bin
 from despin.text.normalize import lm_key
@@ -32,7 +39,10 @@ MYTHES_PATH = Path("/usr/share/mythes/th_id_ID_v2.dat")
 WORDNET_NAME = "wordnet_bahasa_ind.wn-data-ind.tab"
 
 SOURCES = [
-    {"file": f"corpus/{c}.jsonl.gz", "use": "LM, vocabulary, neighbours (train split); detector (calib split)"}
+    {
+        "file": f"corpus/{c}.jsonl.gz",
+        "use": "LM, vocabulary, neighbours (train split); detector (calib split)",
+    }
     for c in SHIP_YES
 ] + [
     {"file": f"lexicons/{WORDNET_NAME}", "use": "synonym graph", "license": "MIT"},
@@ -96,7 +106,9 @@ def _train_lm(text_path: Path, out: Path, bin_dir: Path, *, order: int, log: Log
         f"{bin_dir / 'build_binary'} -q 8 -b 8 -a 22 trie {arpa} {out / 'lm.binary'}",
     ]
     with open(text_path, "rb") as src, open(arpa, "wb") as dst:
-        proc = subprocess.run(shlex.split(cmds[0]), stdin=src, stdout=dst, stderr=subprocess.PIPE, check=False)
+        proc = subprocess.run(
+            shlex.split(cmds[0]), stdin=src, stdout=dst, stderr=subprocess.PIPE, check=False
+        )
     if proc.returncode:
         raise ModelError(f"lmplz failed: {proc.stderr.decode(errors='replace')[-500:]}")
     proc = subprocess.run(shlex.split(cmds[1]), capture_output=True, check=False)
@@ -112,7 +124,11 @@ def write_lexicon(out: Path, lexicon: SynonymLexicon, vocab: dict[str, int], *, 
     known = {
         obs: kept
         for obs, origs in reverse.items()
-        if (kept := {o: p for o, p in origs.items() if all(vocab.get(w, 0) >= min_count for w in o.split(" "))})
+        if (
+            kept := {
+                o: p for o, p in origs.items() if all(vocab.get(w, 0) >= min_count for w in o.split(" "))
+            }
+        )
     }
     write_json_gz(out / "lexicon.json.gz", {"forward": forward, "reverse": known})
 
@@ -127,7 +143,9 @@ def _neighbours(text_path: Path, model: Model, out: Path, log: Log) -> None:
     log(f"neighbours: {len(nb)} words")
 
 
-def _detector_samples(data_dir: Path, model: Model, *, seed: int, per_corpus: int, log: Log) -> dict[str, Any]:
+def _detector_samples(
+    data_dir: Path, model: Model, *, seed: int, per_corpus: int, log: Log
+) -> dict[str, Any]:
     """Features of clean and simulated spun ``calib`` documents, labelled, with their register."""
     from despin.detect import features
     from despin.spin import Spinner
@@ -175,8 +193,13 @@ def fit_detector(samples: dict[str, Any], *, max_fpr: float = 0.01) -> dict[str,
     y = np.array(samples["y"])
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
     clf = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, y)
-    det = SpinDetector(dict(zip(FEATURES, clf.coef_[0].tolist(), strict=True)), bias=float(clf.intercept_[0]),
-                       threshold=0.5, mean=mean.tolist(), scale=scale.tolist())
+    det = SpinDetector(
+        dict(zip(FEATURES, clf.coef_[0].tolist(), strict=True)),
+        bias=float(clf.intercept_[0]),
+        threshold=0.5,
+        mean=mean.tolist(),
+        scale=scale.tolist(),
+    )
     probs = np.array([det.probability(row) for row in x])
     regs = np.array(samples["register"])
     threshold = 0.5
@@ -226,7 +249,9 @@ def build_model(
         "despin_version": __version__,
         "lm": {"order": order, "tokens": "lower-cased, numbers as <num>", "split": "train"},
         "sources": SOURCES,
-        "command": " ".join(["despin", *sys.argv[1:]]) if sys.argv and "despin" in sys.argv[0] else "build_model()",
+        "command": " ".join(["despin", *sys.argv[1:]])
+        if sys.argv and "despin" in sys.argv[0]
+        else "build_model()",
         "seed": seed,
         "build_seconds": round(time.time() - t0, 1),
         "files": {name: sha256_file(out / name) for name in REQUIRED_FILES},
@@ -243,7 +268,9 @@ def _fit_and_write_detector(out: Path, data_dir: Path, *, seed: int, per_corpus:
     log(f"detector threshold {detector['threshold']:.3f}")
 
 
-def refit_detector(out: Path, *, data_dir: Path, seed: int = 0, per_corpus: int = 120, log: Log = print) -> dict[str, Any]:
+def refit_detector(
+    out: Path, *, data_dir: Path, seed: int = 0, per_corpus: int = 120, log: Log = print
+) -> dict[str, Any]:
     """Refit only the detector of an existing bundle (after a restorer change), and update the manifest."""
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     _fit_and_write_detector(out, data_dir, seed=seed, per_corpus=per_corpus, log=log)

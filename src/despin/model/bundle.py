@@ -18,19 +18,19 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-
-import orjson
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from despin.detect import SpinDetector
 from despin.errors import LexiconError, ModelError
 from despin.lexicon import SynonymLexicon, parse_table
 from despin.restore import apply_edits
 from despin.restore.candidates import CandidateGenerator
-from despin.restore.restorer import Restorer, RestoreConfig
+from despin.restore.restorer import RestoreConfig, Restorer
 from despin.types import Detection, Edit, Restoration
 
 FORMAT_VERSION = 2
@@ -61,7 +61,7 @@ def read_table(path: Path) -> SynonymLexicon:
     """Read a spinner table (TSV ``observed<TAB>original[<TAB>count]``) as a lexicon."""
     try:
         opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8") as fh:
             return SynonymLexicon.from_pairs(parse_table(fh, source=str(path)))
     except OSError as exc:
         raise LexiconError(f"cannot read table {path}: {exc.strerror or exc}") from exc
@@ -100,7 +100,9 @@ class Model:
         if verify:
             for name, digest in manifest.get("files", {}).items():
                 if sha256_file(path / name) != digest:
-                    raise ModelError(f"model {path}: {name} is corrupted (sha256 does not match the manifest)")
+                    raise ModelError(
+                        f"model {path}: {name} is corrupted (sha256 does not match the manifest)"
+                    )
         return cls(path=path, manifest=manifest)
 
     @classmethod
@@ -200,5 +202,6 @@ class Model:
         if remove_footer and outcome.footer:
             f = outcome.footer
             edits.append(Edit(f.start, f.end, f.text, "", 1.0, "footer"))
-        return Restoration(text=apply_edits(text, edits), edits=tuple(edits), detection=detection,
-                           footer=outcome.footer)
+        return Restoration(
+            text=apply_edits(text, edits), edits=tuple(edits), detection=detection, footer=outcome.footer
+        )

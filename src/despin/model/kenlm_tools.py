@@ -47,8 +47,22 @@ def ensure_kenlm_bin(cache_dir: Path) -> Path:
     if not (src / "CMakeLists.txt").is_file():
         dl = cache_dir / "sdist"
         dl.mkdir(exist_ok=True)
-        _run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", "kenlm", KENLM_SDIST, "-d", str(dl)],
-             cache_dir, log)
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                "kenlm",
+                KENLM_SDIST,
+                "-d",
+                str(dl),
+            ],
+            cache_dir,
+            log,
+        )
         archive = next(dl.glob("kenlm-*.tar.gz"), None)
         if archive is None:
             raise ModelError(f"pip did not download the kenlm sdist; see {log}")

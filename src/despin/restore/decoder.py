@@ -95,8 +95,9 @@ def viterbi(lm: Any, arcs_at: Sequence[Sequence[Arc]], *, lm_weight: float = 1.0
     return path
 
 
-def window_score(lm: Any, left: Sequence[str], middle: Sequence[str], right: Sequence[str], *, bos: bool,
-                 eos: bool) -> float:
+def window_score(
+    lm: Any, left: Sequence[str], middle: Sequence[str], right: Sequence[str], *, bos: bool, eos: bool
+) -> float:
     """log10 P of ``middle + right`` given ``left``: the part of a sentence score an arc choice changes."""
     state = lm.begin() if bos else lm.null()
     _, state = lm.advance_many(state, left)

@@ -149,7 +149,9 @@ class Restorer:
             return bool(self.candidates.lexicon.originals(key))
         return share < 0.03
 
-    def _arcs(self, toks: list[Token], lo: int, hi: int, sent_start: int) -> tuple[list[list[Arc]], int, int, int]:
+    def _arcs(
+        self, toks: list[Token], lo: int, hi: int, sent_start: int
+    ) -> tuple[list[list[Arc]], int, int, int]:
         c = self.config
         max_len = self.candidates.max_phrase_len
         keys = [lm_token(t) for t in toks[lo:hi]]
@@ -189,7 +191,9 @@ class Restorer:
                         if name and cand.source == "neighbour":
                             continue
                         lp, _ = lm.advance_many(states[p], cand.words + tuple(follow))
-                        arc = Arc(p, length, cand.words, self._spin_cost(cand, length), "synonym", cand.original)
+                        arc = Arc(
+                            p, length, cand.words, self._spin_cost(cand, length), "synonym", cand.original
+                        )
                         found.append((LN10 * c.lm_weight * lp + arc.cost, arc))
                 found.sort(key=lambda fa: -fa[0])
                 arcs.extend(arc for _, arc in found[: c.max_candidates])
@@ -225,7 +229,14 @@ class Restorer:
         return RestoreOutcome(tuple(edits), footer, n_words, n_cand, n_cap, n_rep, gain)
 
     def _edits(
-        self, body: str, toks: list[Token], lo: int, hi: int, sent_start: int, arcs_at: list[list[Arc]], path: list[Arc]
+        self,
+        body: str,
+        toks: list[Token],
+        lo: int,
+        hi: int,
+        sent_start: int,
+        arcs_at: list[list[Arc]],
+        path: list[Arc],
     ) -> tuple[list[Edit], float]:
         order = self.lm.order
         emitted: list[tuple[str, ...]] = [arc.words for arc in path]
@@ -249,7 +260,8 @@ class Restorer:
                 keep_cost = sum(self._keep_cost(w, False) for w in keep_words)
                 rivals.append(Arc(p, arc.length, keep_words, keep_cost, "keep"))
             scores = [
-                LN10 * self.config.lm_weight * window_score(self.lm, left, a.words, right, bos=bos, eos=eos) + a.cost
+                LN10 * self.config.lm_weight * window_score(self.lm, left, a.words, right, bos=bos, eos=eos)
+                + a.cost
                 for a in rivals
             ]
             top = max(scores)
@@ -268,8 +280,9 @@ class Restorer:
                 prev = toks[k - 1]
                 out.append(Edit(prev.end, tok.end, body[prev.end : tok.end], "", confidence, "repeat"))
                 continue
-            restored = _match_case(arc.original, tok.text, first=(k == sent_start), odd=self._odd_capital(
-                toks, k, sent_start))
+            restored = _match_case(
+                arc.original, tok.text, first=(k == sent_start), odd=self._odd_capital(toks, k, sent_start)
+            )
             observed = body[tok.start : last.end]
             if restored != observed:
                 out.append(Edit(tok.start, last.end, observed, restored, confidence, "synonym"))
