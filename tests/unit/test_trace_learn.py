@@ -33,13 +33,13 @@ def test_noise_filters_each_have_a_reason() -> None:
         + [("2019", "2018")] * 5  # numbers
         + [("Jakarta", "jakarta")] * 5  # case-only
         + [("a", "panjangsekalikatanya")] * 5  # length ratio
-        + [("dalam", "di")] * 1  # too rare
+        + [("dalam", "di")] * 1  # too rare for min_count=2
         + [("raya", "besar")] * 2
         + [("raya", "luas")] * 3  # ambiguous: only the majority is kept
         + [("maka", "oleh karena itu")] * 2  # multiword, not seen often enough
         + [("sebab", "oleh karena")] * 3  # multiword, consistent
     )
-    rows = learn_table(pairs)
+    rows = learn_table(pairs, LearnConfig(min_count=2))
     assert [(r.observed, r.original, r.count) for r in rows] == [
         ("agung", "besar", 2),
         ("raya", "luas", 3),
