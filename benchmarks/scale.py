@@ -81,9 +81,7 @@ def build_corpus(cfg: Config, n_docs: int, shard_docs: int) -> Path:
                 i = len(docs)
                 if i % 2:
                     text = spin(text, lexicon=lexicon, rate=0.15, seed=cfg.seed * 100_003 + i).text
-                docs.append(
-                    {"id": f"{name.split('.')[0]}:{rec.get('id', i)}", "text": text, "spun": bool(i % 2)}
-                )
+                docs.append({"id": f"{name.split('.')[0]}:{rec.get('id', i)}", "text": text, "spun": bool(i % 2)})
                 if len(docs) == n_docs:
                     break
         if len(docs) == n_docs:
@@ -97,11 +95,13 @@ def build_corpus(cfg: Config, n_docs: int, shard_docs: int) -> Path:
 
 def _measure(corpus: Path, out: Path, **kwargs: Any) -> dict[str, Any]:
     shutil.rmtree(out, ignore_errors=True)
+    load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
     stats = scan(corpus, out, restore=True, progress=False, **kwargs)
     wall = time.perf_counter() - t0
     total = stats.total
     task_s = total.timers.get("task", 0.0)
+    cpu_s = total.timers.get("task_cpu", 0.0)
     return {
         "docs": total[Stat.INPUT],
         "wall_s": round(wall, 2),
@@ -109,11 +109,14 @@ def _measure(corpus: Path, out: Path, **kwargs: Any) -> dict[str, Any]:
         "task_s": round(task_s, 2),
         # docs per second of busy worker time: what one core sustains once the model is loaded
         "docs_per_core_s": round(total[Stat.INPUT] / task_s, 2) if task_s else None,
+        "task_cpu_s": round(cpu_s, 2),
+        # docs per CPU-second of the workers: the per-core cost, unaffected by other load on the machine
+        "docs_per_cpu_s": round(total[Stat.INPUT] / cpu_s, 2) if cpu_s else None,
         "restore_s": round(total.timers.get("restore", 0.0), 2),
+        # 1-minute load average before and after: above the core count, other processes shared the CPUs
+        "load_avg": [round(load0, 2), round(os.getloadavg()[0], 2)],
         "flagged_share": round(stats.share_flagged, 4),
-        "peak_rss_mb_per_worker": round(
-            max(s.gauges.get("peak_rss_mb", 0.0) for s in stats.shards.values()), 1
-        ),
+        "peak_rss_mb_per_worker": round(max(s.gauges.get("peak_rss_mb", 0.0) for s in stats.shards.values()), 1),
         "balanced": total.balanced,
     }
 
@@ -143,9 +146,7 @@ def run(cfg: Config, *, ray: bool = True) -> dict[str, Any]:
                 runs["ray_2"] = {"skipped": "ray is not installed"}
             else:
                 t0 = time.perf_counter()
-                ray_mod.init(
-                    num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False
-                )
+                ray_mod.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
                 out["ray_init_s"] = round(time.perf_counter() - t0, 2)
                 try:
                     runs["ray_2"] = _measure(corpus, work / "r2", workers=2, executor="ray", model=model_dir)
@@ -157,7 +158,10 @@ def run(cfg: Config, *, ray: bool = True) -> dict[str, Any]:
     out["speedup_2_vs_1"] = round(l2["docs_per_s"] / l1["docs_per_s"], 3)
     if "docs_per_s" in runs.get("ray_2", {}):
         out["ray_vs_local_2"] = round(runs["ray_2"]["docs_per_s"] / l2["docs_per_s"], 3)
-    per_core = l1["docs_per_core_s"] or l1["docs_per_s"]
+    if l1["docs_per_cpu_s"] and l2["docs_per_cpu_s"]:
+        # 1.0 means a document costs the same CPU with 2 workers as with 1: nothing in despin serialises them
+        out["cpu_cost_ratio_2_vs_1"] = round(l1["docs_per_cpu_s"] / l2["docs_per_cpu_s"], 3)
+    per_core = l1["docs_per_cpu_s"] or l1["docs_per_core_s"] or l1["docs_per_s"]
     p = PROJECTION
     hours = p["docs"] / (per_core * p["cores"] * p["efficiency"]) / 3600
     out["projection"] = {
@@ -171,7 +175,7 @@ def run(cfg: Config, *, ray: bool = True) -> dict[str, Any]:
             "one Ray actor per core, each core as fast as one core of this machine",
             f"documents like these news articles (mean {_mean_chars(corpus):,} chars), half of them spun",
             "detect + restore, no trace",
-            "per-core rate: the 1-worker run's documents per busy-task second (model loading amortised)",
+            "per-core rate: the 1-worker run's documents per CPU-second of its tasks (model loading included)",
             "85% efficiency for stragglers, scheduling and shared-filesystem I/O",
             "shards of a few thousand documents, many more shards than cores, so no core idles at the end",
         ],

@@ -94,9 +94,11 @@ def execute_task(job: Job, task_id: str, progress: ProgressFn | None = None) -> 
     if done is not None:
         return TaskResult(task_id, done, skipped=True)
     marker_path(job.out_dir, task_id).unlink(missing_ok=True)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     stats = job.run_task(task_id, progress)
     stats.add_time("task", time.perf_counter() - t0)
+    # CPU seconds of this process: the per-core cost of the work, even on a busy machine.
+    stats.add_time("task_cpu", time.process_time() - cpu0)
     # ru_maxrss is in KiB on Linux: the peak resident memory of this worker process so far.
     stats.gauge("peak_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     write_atomic(stats_path(job.out_dir, task_id), _encode(stats.to_dict()))

@@ -56,9 +56,7 @@ class RayExecutor(Executor):
 
     name = "ray"
 
-    def __init__(
-        self, workers: int | None = None, *, address: str | None = None, cpus_per_worker: float = 1.0
-    ) -> None:
+    def __init__(self, workers: int | None = None, *, address: str | None = None, cpus_per_worker: float = 1.0) -> None:
         if workers is not None and workers < 1:
             raise ConfigError(f"workers must be >= 1, got {workers}")
         if cpus_per_worker <= 0:
@@ -86,9 +84,7 @@ class RayExecutor(Executor):
         try:
             cluster_cpus = int(ray.cluster_resources().get("CPU", 1) // self.cpus_per_worker) or 1
             n = min(self.workers or cluster_cpus, len(todo))
-            actor_cls = ray.remote(num_cpus=self.cpus_per_worker, max_restarts=1, max_task_retries=1)(
-                TaskActor
-            )
+            actor_cls = ray.remote(num_cpus=self.cpus_per_worker, max_restarts=1, max_task_retries=1)(TaskActor)
             job_ref = ray.put(job)
             actors = [actor_cls.remote(job_ref) for _ in range(n)]
             queue = list(reversed(todo))

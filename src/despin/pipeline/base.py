@@ -71,9 +71,7 @@ class Shard:
         name = name if name is not None else Path(path).name
         known = shard_suffix(name)
         if known is None:
-            raise ConfigError(
-                f"{path}: unknown shard type; expected one of {', '.join(s for s, _, _ in SUFFIXES)}"
-            )
+            raise ConfigError(f"{path}: unknown shard type; expected one of {', '.join(s for s, _, _ in SUFFIXES)}")
         return cls(str(path), name, known[1], known[2])
 
     @property
@@ -143,9 +141,7 @@ class Step(ABC):
         self.stats = Stats()
 
     @abstractmethod
-    def run(
-        self, data: Iterable[Document] | None, *, rank: int = 0, world_size: int = 1
-    ) -> Iterator[Document]:
+    def run(self, data: Iterable[Document] | None, *, rank: int = 0, world_size: int = 1) -> Iterator[Document]:
         """Consume ``data`` (None for readers) and yield the documents that go on."""
 
     def __call__(

@@ -53,9 +53,7 @@ def find_shards(inputs: Iterable[str | Path], *, exclude: str | Path | None = No
             found = []
             for dirpath, dirnames, filenames in os.walk(root):
                 here = Path(dirpath)
-                dirnames[:] = sorted(
-                    d for d in dirnames if not d.startswith(".") and (here / d).resolve() != excluded
-                )
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and (here / d).resolve() != excluded)
                 for fn in sorted(filenames):
                     if not fn.startswith(".") and shard_suffix(fn) is not None:
                         path = here / fn
@@ -121,9 +119,7 @@ class _Reader(Step):
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "progress": None, "_pending": [0, 0]}
 
-    def run(
-        self, data: Iterable[Document] | None, *, rank: int = 0, world_size: int = 1
-    ) -> Iterator[Document]:
+    def run(self, data: Iterable[Document] | None, *, rank: int = 0, world_size: int = 1) -> Iterator[Document]:
         if data is not None:
             yield from data
         for shard in self.shards[rank::world_size]:
@@ -153,9 +149,7 @@ class _Reader(Step):
         """Check one parsed record; a :class:`Document`, or the :class:`Reject` saying why not."""
         if not isinstance(record, dict):
             kind = "null" if record is None else type(record).__name__
-            return Reject(
-                shard, line, RejectReason.NOT_OBJECT, f"record is a JSON {kind}, not an object", raw
-            )
+            return Reject(shard, line, RejectReason.NOT_OBJECT, f"record is a JSON {kind}, not an object", raw)
         doc_id = record.get(self.id_field)
         doc_id = None if doc_id is None else str(doc_id)
         text = record.get(self.text_field)
@@ -300,9 +294,7 @@ class JsonlReader(_Reader):
         except _GzipBroken as exc:
             self._reject(Reject(shard, line_no + 1, exc.reason, exc.detail, exc.partial))
         except OSError as exc:
-            self._reject(
-                Reject(shard, line_no + 1, RejectReason.UNREADABLE_FILE, f"cannot read {shard.path}: {exc}")
-            )
+            self._reject(Reject(shard, line_no + 1, RejectReason.UNREADABLE_FILE, f"cannot read {shard.path}: {exc}"))
         self._tick(0, max(0, _size(shard.path) - last_pos))
 
     def _parse(self, shard: Shard, line_no: int, raw: bytes) -> Document | Reject:
@@ -360,9 +352,7 @@ class ParquetReader(_Reader):
             pf = pq.ParquetFile(shard.path)
             meta = pf.metadata
         except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError, ...
-            self._reject(
-                Reject(shard, None, RejectReason.UNREADABLE_PARQUET, f"cannot open Parquet file: {exc}")
-            )
+            self._reject(Reject(shard, None, RejectReason.UNREADABLE_PARQUET, f"cannot open Parquet file: {exc}"))
             self._tick(0, _size(shard.path))
             return
         size, total = _size(shard.path), max(meta.num_rows, 1)
@@ -370,9 +360,7 @@ class ParquetReader(_Reader):
         for group in range(meta.num_row_groups):
             start, end = row, row + meta.row_group(group).num_rows
             try:
-                for batch in pf.iter_batches(
-                    batch_size=self.batch_rows, row_groups=[group], use_threads=False
-                ):
+                for batch in pf.iter_batches(batch_size=self.batch_rows, row_groups=[group], use_threads=False):
                     with self.stats.timer("read"):
                         records = batch.to_pylist()
                     self._tick(len(records), size * len(records) // total)

@@ -28,7 +28,15 @@ from despin.pipeline.base import Shard, Step, run_steps
 from despin.pipeline.progress import ScanProgress
 from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn, find_shards
 from despin.pipeline.stats import Stat, Stats
-from despin.pipeline.steps import DetectStep, FilterStep, IndexRef, ModelRef, RestoreStep, TraceStep
+from despin.pipeline.steps import (
+    DetectStep,
+    FilterStep,
+    IndexRef,
+    ModelRef,
+    RestoreStep,
+    TraceStep,
+    manifest_digest,
+)
 from despin.pipeline.writers import JsonlWriter, ParquetWriter, RejectWriter, write_atomic
 
 if TYPE_CHECKING:
@@ -72,7 +80,7 @@ class ScanJob:
         self.shards = list(shards)
         self._out_dir = Path(out_dir)
         self.options = options
-        self.model = ModelRef(options.model, model=model)
+        self.model = ModelRef(options.model, model=model, manifest=options.identity.get("model", {}).get("manifest"))
         self._by_id = {s.id: s for s in self.shards}
 
     @property
@@ -102,9 +110,7 @@ class ScanJob:
         o = self.options
         reader_cls = ParquetReader if shard.fmt == "parquet" else JsonlReader
         steps: list[Step] = [
-            reader_cls(
-                shard, text_field=o.text_field, id_field=o.id_field, max_chars=o.max_chars, rejects=rejects
-            )
+            reader_cls(shard, text_field=o.text_field, id_field=o.id_field, max_chars=o.max_chars, rejects=rejects)
         ]
         if o.restore:
             steps.append(RestoreStep(self.model, table=o.table, threshold=o.threshold, rejects=rejects))
@@ -243,7 +249,7 @@ def _identity(model: Model | str | Path | None, table: str | None, index: str | 
     else:
         loaded = Model.load(Path(model), verify=False)
     out: dict[str, Any] = {
-        "model": {"version": loaded.version, "manifest": _sha256(loaded.path / "manifest.json")},
+        "model": {"version": loaded.version, "manifest": manifest_digest(loaded.manifest)},
     }
     if table is not None:
         if not Path(table).is_file():
@@ -404,7 +410,5 @@ def scan(
         executor=runner.name,
         workers=getattr(runner, "workers", None),
     )
-    write_atomic(
-        out / "stats.json", json.dumps(stats.to_dict(), indent=1, ensure_ascii=False).encode() + b"\n"
-    )
+    write_atomic(out / "stats.json", json.dumps(stats.to_dict(), indent=1, ensure_ascii=False).encode() + b"\n")
     return stats

@@ -99,9 +99,7 @@ class Stats:
         self.gauges[name] = max(self.gauges.get(name, value), value)
 
     def __add__(self, other: Stats) -> Stats:
-        out = Stats(
-            self.counts + other.counts, self.reasons + other.reasons, dict(self.timers), dict(self.gauges)
-        )
+        out = Stats(self.counts + other.counts, self.reasons + other.reasons, dict(self.timers), dict(self.gauges))
         for k, v in other.timers.items():
             out.timers[k] = out.timers.get(k, 0.0) + v
         for k, g in other.gauges.items():

@@ -8,13 +8,15 @@ path from a shared filesystem instead of receiving a copy with every task.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from despin import api
-from despin.errors import ConfigError, InputError
+from despin.errors import ConfigError, InputError, ModelError
 from despin.pipeline.base import Document, Reject, Step
 from despin.pipeline.stats import RejectReason, Stat
 from despin.pipeline.writers import RejectWriter
@@ -25,17 +27,28 @@ if TYPE_CHECKING:
     from despin.trace import Index
 
 
+def manifest_digest(manifest: dict[str, Any]) -> str:
+    """A digest of a bundle's manifest, which lists the sha256 of every file of the bundle."""
+    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
+
+
 class ModelRef:
     """A model bundle by path (None: the packaged default), loaded once per process.
 
     Args:
         path: the bundle directory; None for the default bundle.
         model: an already loaded model, used in this process; workers reload it from ``path``.
+        manifest: the :func:`manifest_digest` the loaded bundle must have: a bundle rebuilt
+            while a job runs is a ModelError, never a job whose shards mix two models.
     """
 
-    def __init__(self, path: str | Path | None = None, *, model: Model | None = None) -> None:
+    def __init__(
+        self, path: str | Path | None = None, *, model: Model | None = None, manifest: str | None = None
+    ) -> None:
         self.path = str(path) if path is not None else None
         self._model = model
+        self.manifest = manifest
+        self._checked = False
 
     @classmethod
     def of(cls, value: ModelRef | Model | str | Path | None) -> ModelRef:
@@ -46,13 +59,21 @@ class ModelRef:
         return cls(getattr(value, "path", None), model=value)
 
     def get(self) -> Model:
-        return self._model if self._model is not None else api.load_model(self.path)
+        model = self._model if self._model is not None else api.load_model(self.path)
+        if self.manifest is not None and not self._checked:
+            if manifest_digest(model.manifest) != self.manifest:
+                raise ModelError(
+                    f"the model bundle at {model.path} changed after the job started "
+                    f"(model version now {model.version}); rerun the job"
+                )
+            self._checked = True
+        return model
 
     def __getstate__(self) -> dict[str, Any]:
         # Workers reload the bundle from its path; the loaded model itself never travels.
         if self.path is None and self._model is not None:
             raise ConfigError("an in-memory model without a path cannot be sent to worker processes")
-        return {"path": self.path, "_model": None}
+        return {"path": self.path, "_model": None, "manifest": self.manifest, "_checked": False}
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ModelRef:
         return self
@@ -107,9 +128,7 @@ class _ModelStep(Step):
         super().__init__()
         self.rejects = rejects
 
-    def run(
-        self, data: Iterable[Document] | None, *, rank: int = 0, world_size: int = 1
-    ) -> Iterator[Document]:
+    def run(self, data: Iterable[Document] | None, *, rank: int = 0, world_size: int = 1) -> Iterator[Document]:
         for doc in data or ():
             try:
                 with self.stats.timer(self.name):
@@ -209,9 +228,7 @@ class RestoreStep(_ModelStep):
         self.stats.inc(Stat.EDITS, len(res.edits))
         if res.detection.is_spun:
             self.stats.inc(Stat.FLAGGED)
-        return doc.annotate(
-            **res.detection.to_dict(), restored=res.text, edits=[e.to_dict() for e in res.edits]
-        )
+        return doc.annotate(**res.detection.to_dict(), restored=res.text, edits=[e.to_dict() for e in res.edits])
 
 
 class TraceStep(_ModelStep):
@@ -225,9 +242,7 @@ class TraceStep(_ModelStep):
 
     name = "trace"
 
-    def __init__(
-        self, index: IndexRef | str | Path, *, top: int = 5, rejects: RejectWriter | None = None
-    ) -> None:
+    def __init__(self, index: IndexRef | str | Path, *, top: int = 5, rejects: RejectWriter | None = None) -> None:
         super().__init__(rejects=rejects)
         if top < 1:
             raise ConfigError(f"top must be >= 1, got {top}")
@@ -255,9 +270,7 @@ class FilterStep(Step):
 
     name = "filter"
 
-    def __init__(
-        self, *, keep: Literal["spun", "clean"] | None = None, min_score: float | None = None
-    ) -> None:
+    def __init__(self, *, keep: Literal["spun", "clean"] | None = None, min_score: float | None = None) -> None:
         super().__init__()
         if keep not in (None, "spun", "clean"):
             raise ConfigError(f"keep must be 'spun', 'clean' or None, got {keep!r}")
@@ -273,9 +286,7 @@ class FilterStep(Step):
             return False
         return self.min_score is None or float(despin["spun_score"]) >= self.min_score
 
-    def run(
-        self, data: Iterable[Document] | None, *, rank: int = 0, world_size: int = 1
-    ) -> Iterator[Document]:
+    def run(self, data: Iterable[Document] | None, *, rank: int = 0, world_size: int = 1) -> Iterator[Document]:
         for doc in data or ():
             if self.accepts(doc.despin):
                 yield doc

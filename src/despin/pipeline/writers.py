@@ -161,9 +161,7 @@ class _ShardWriter(Step):
         self.out_dir = Path(out_dir)
         self.written: set[str] = set()
 
-    def run(
-        self, data: Iterable[Document] | None, *, rank: int = 0, world_size: int = 1
-    ) -> Iterator[Document]:
+    def run(self, data: Iterable[Document] | None, *, rank: int = 0, world_size: int = 1) -> Iterator[Document]:
         current: Shard | None = None
         try:
             for doc in data or ():
@@ -213,9 +211,7 @@ class JsonlWriter(_ShardWriter):
 
     name = "jsonl_writer"
 
-    def __init__(
-        self, out_dir: str | Path, *, compression: Literal["infer", "gzip", "none"] = "infer"
-    ) -> None:
+    def __init__(self, out_dir: str | Path, *, compression: Literal["infer", "gzip", "none"] = "infer") -> None:
         super().__init__(out_dir)
         self.compression = compression
         self._file: _LineFile | None = None
@@ -251,9 +247,7 @@ class JsonlWriter(_ShardWriter):
 def despin_type(*, restored: bool = False, sources: bool = False) -> Any:
     """The Arrow struct type of the ``despin`` column (the same fields as the JSONL output)."""
     pa = _pyarrow()
-    span = pa.struct(
-        [("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("score", pa.float64())]
-    )
+    span = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("score", pa.float64())])
     fields = [("spun_score", pa.float64()), ("is_spun", pa.bool_()), ("spans", pa.list_(span))]
     if restored:
         edit = pa.struct(
@@ -325,9 +319,7 @@ class ParquetWriter(_ShardWriter):
                     compression = "none" if codec == "uncompressed" else codec
             except Exception:  # noqa: BLE001 - the reader has rejected an unreadable file already
                 fields = []
-        schema = pa.schema(
-            [*fields, pa.field("despin", despin_type(restored=self.restored, sources=self.sources))]
-        )
+        schema = pa.schema([*fields, pa.field("despin", despin_type(restored=self.restored, sources=self.sources))])
         path = self.path_for(shard)
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(path)
