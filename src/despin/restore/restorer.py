@@ -36,7 +36,8 @@ class RestoreConfig:
     unigram_weight: float = 0.0  # times ln P_unigram(emitted words)
     keep_bias: float = 2.0  # for keeping a word as written
     keep_capital_bias: float = -4.2  # added when the kept word is a common word capitalised mid-sentence
-    neighbour_bias: float = -1.0  # for a distributional-neighbour candidate (no lexicon link)
+    neighbour_bias: float = -3.0  # for a distributional-neighbour candidate (no lexicon link)
+    two_hop_bias: float = -2.0  # for a candidate two lexicon links away
     multiword_bias: float = 0.0  # for an arc that covers several observed words
     rho_repeat: float = 0.3  # prior that an immediately repeated word is a spinner artifact
     beam: int = 6
@@ -124,6 +125,7 @@ class Restorer:
             c.channel_weight * cand.log_channel
             + c.unigram_weight * LN10 * sum(self._unigram(w) for w in cand.words)
             + (cand.source == "neighbour") * c.neighbour_bias
+            + (cand.source == "two_hop") * c.two_hop_bias
             + (length > 1) * c.multiword_bias
         )
 
@@ -188,7 +190,7 @@ class Restorer:
                     phrase = " ".join(keys[p : p + length])
                     follow = keys[p + length : p + length + 1]
                     for cand in self.candidates.candidates(phrase):
-                        if name and cand.source == "neighbour":
+                        if name and cand.source in ("neighbour", "two_hop"):
                             continue
                         lp, _ = lm.advance_many(states[p], cand.words + tuple(follow))
                         arc = Arc(
