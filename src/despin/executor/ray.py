@@ -5,7 +5,8 @@ reference to it. An actor is a long-lived process, so the model, a learned table
 index are opened once per actor, by path, and reused for all its tasks; nothing big travels
 with a task. Inputs, outputs and the index must be on a filesystem every node sees at the
 same path (see docs/scaling.md). Tasks are idempotent, so a task retried after an actor died
-rewrites the same bytes. ``ray`` is imported only when this executor runs.
+rewrites the same bytes: a task whose actor died is redone once on a fresh actor. ``ray`` is
+imported only when this executor runs.
 """
 
 from __future__ import annotations
@@ -84,11 +85,13 @@ class RayExecutor(Executor):
         try:
             cluster_cpus = int(ray.cluster_resources().get("CPU", 1) // self.cpus_per_worker) or 1
             n = min(self.workers or cluster_cpus, len(todo))
-            actor_cls = ray.remote(num_cpus=self.cpus_per_worker, max_restarts=1, max_task_retries=1)(TaskActor)
+            actor_cls = ray.remote(num_cpus=self.cpus_per_worker)(TaskActor)
             job_ref = ray.put(job)
             actors = [actor_cls.remote(job_ref) for _ in range(n)]
             queue = list(reversed(todo))
             running: dict[Any, tuple[Any, str]] = {}
+            retried: set[str] = set()
+            error: BaseException | None = None
             for actor in actors:
                 if queue:
                     task_id = queue.pop()
@@ -96,7 +99,23 @@ class RayExecutor(Executor):
             while running:
                 ready, _ = ray.wait(list(running), num_returns=1)
                 actor, task_id = running.pop(ready[0])
-                result: TaskResult = ray.get(ready[0])
+                try:
+                    result: TaskResult = ray.get(ready[0])
+                except ray.exceptions.RayActorError:
+                    # The actor's process or node died. Tasks are idempotent: redo this one, once,
+                    # on a fresh actor (whose temporary files replace the dead one's).
+                    if task_id in retried:
+                        raise
+                    retried.add(task_id)
+                    actor = actor_cls.remote(job_ref)
+                    actors.append(actor)
+                    running[actor.run.remote(task_id)] = (actor, task_id)
+                    continue
+                except Exception as exc:  # the task failed: start nothing new, let running tasks finish
+                    cause = getattr(exc, "cause", None)  # RayTaskError wraps the task's own error
+                    error = error or (cause if isinstance(cause, Exception) else exc)
+                    queue.clear()
+                    continue
                 results.append(result)
                 if reporter is not None:
                     reporter.advance(task_id, result.stats[Stat.INPUT], result.stats[Stat.BYTES_READ])
@@ -104,6 +123,8 @@ class RayExecutor(Executor):
                 if queue:
                     next_id = queue.pop()
                     running[actor.run.remote(next_id)] = (actor, next_id)
+            if error is not None:
+                raise error
         finally:
             for actor in actors:
                 ray.kill(actor)
