@@ -217,7 +217,7 @@ def iter_lines(path: str, *, gz: bool) -> Iterator[tuple[bytes, int]]:
     """
     d: Any = zlib.decompressobj(31) if gz else None
     pending = b""
-    n_lines = 0
+    n_lines = reported = 0
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK_BYTES):
             if d is None:
@@ -248,10 +248,12 @@ def iter_lines(path: str, *, gz: bool) -> Iterator[tuple[bytes, int]]:
             if b"\n" in data:
                 lines = pending.split(b"\n")
                 pending = lines.pop()
-                pos = fh.tell()
-                for line in lines:
+                # Spread the chunk's bytes over its lines, so progress moves per line, not per chunk.
+                pos, k = fh.tell(), len(lines)
+                for j, line in enumerate(lines, 1):
                     n_lines += 1
-                    yield line, pos
+                    yield line, reported + (pos - reported) * j // k
+                reported = pos
         if d is not None and not d.eof:
             raise _GzipBroken(
                 RejectReason.TRUNCATED_GZIP,
