@@ -66,8 +66,15 @@ def load_lexicon(data_dir: Path, mythes: Path = MYTHES_PATH) -> SynonymLexicon:
 
 
 def _write_training_text(data_dir: Path, work: Path, log: Log) -> tuple[Path, Path]:
+    """Write the LM's training text (one sentence a line) and the vocabulary with case statistics.
+
+    vocab.json.gz maps word -> [count, isolated mid-sentence capitals, any mid-sentence capitals]:
+    a capital next to other capitals is expected inside a name ("Menteri Keuangan"), one between
+    lower-case words is not, so the restorer needs both shares.
+    """
     counts: collections.Counter[str] = collections.Counter()
-    capital: collections.Counter[str] = collections.Counter()
+    isolated: collections.Counter[str] = collections.Counter()
+    inside: collections.Counter[str] = collections.Counter()
     text_path = work / "train.txt"
     n_docs = 0
     with open(text_path, "w", encoding="utf-8") as out:
@@ -83,18 +90,14 @@ def _write_training_text(data_dir: Path, work: Path, log: Log) -> tuple[Path, Pa
                         continue
                     key = lm_key(tok.text)
                     counts[key] += 1
-                    # Isolated capitals only: inside a multi-word name a capital is expected.
-                    if (
-                        k > i
-                        and tok.text[:1].isupper()
-                        and not toks[k - 1].text[:1].isupper()
-                        and (k + 1 >= j or not toks[k + 1].text[:1].isupper())
-                    ):
-                        capital[key] += 1
+                    if k > i and tok.text[:1].isupper():
+                        inside[key] += 1
+                        if not toks[k - 1].text[:1].isupper() and (k + 1 >= j or not toks[k + 1].text[:1].isupper()):
+                            isolated[key] += 1
             n_docs += 1
     log(f"training text: {n_docs} documents, {sum(counts.values())} words, {len(counts)} types")
     vocab_path = work / "vocab.json.gz"
-    write_json_gz(vocab_path, {word: [c, capital[word]] for word, c in counts.items()})
+    write_json_gz(vocab_path, {word: [c, isolated[word], inside[word]] for word, c in counts.items()})
     return text_path, vocab_path
 
 
@@ -106,9 +109,7 @@ def _train_lm(text_path: Path, out: Path, bin_dir: Path, *, order: int, log: Log
         f"{bin_dir / 'build_binary'} -q 8 -b 8 -a 22 trie {arpa} {out / 'lm.binary'}",
     ]
     with open(text_path, "rb") as src, open(arpa, "wb") as dst:
-        proc = subprocess.run(
-            shlex.split(cmds[0]), stdin=src, stdout=dst, stderr=subprocess.PIPE, check=False
-        )
+        proc = subprocess.run(shlex.split(cmds[0]), stdin=src, stdout=dst, stderr=subprocess.PIPE, check=False)
     if proc.returncode:
         raise ModelError(f"lmplz failed: {proc.stderr.decode(errors='replace')[-500:]}")
     proc = subprocess.run(shlex.split(cmds[1]), capture_output=True, check=False)
@@ -124,11 +125,7 @@ def write_lexicon(out: Path, lexicon: SynonymLexicon, vocab: dict[str, int], *, 
     known = {
         obs: kept
         for obs, origs in reverse.items()
-        if (
-            kept := {
-                o: p for o, p in origs.items() if all(vocab.get(w, 0) >= min_count for w in o.split(" "))
-            }
-        )
+        if (kept := {o: p for o, p in origs.items() if all(vocab.get(w, 0) >= min_count for w in o.split(" "))})
     }
     write_json_gz(out / "lexicon.json.gz", {"forward": forward, "reverse": known})
 
@@ -143,9 +140,7 @@ def _neighbours(text_path: Path, model: Model, out: Path, log: Log) -> None:
     log(f"neighbours: {len(nb)} words")
 
 
-def _detector_samples(
-    data_dir: Path, model: Model, *, seed: int, per_corpus: int, log: Log
-) -> dict[str, Any]:
+def _detector_samples(data_dir: Path, model: Model, *, seed: int, per_corpus: int, log: Log) -> dict[str, Any]:
     """Features of clean and simulated spun ``calib`` documents, labelled, with their register."""
     from despin.detect import features
     from despin.spin import Spinner
@@ -249,9 +244,7 @@ def build_model(
         "despin_version": __version__,
         "lm": {"order": order, "tokens": "lower-cased, numbers as <num>", "split": "train"},
         "sources": SOURCES,
-        "command": " ".join(["despin", *sys.argv[1:]])
-        if sys.argv and "despin" in sys.argv[0]
-        else "build_model()",
+        "command": " ".join(["despin", *sys.argv[1:]]) if sys.argv and "despin" in sys.argv[0] else "build_model()",
         "seed": seed,
         "build_seconds": round(time.time() - t0, 1),
         "files": {name: sha256_file(out / name) for name in REQUIRED_FILES},

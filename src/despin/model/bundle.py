@@ -100,18 +100,14 @@ class Model:
         if verify:
             for name, digest in manifest.get("files", {}).items():
                 if sha256_file(path / name) != digest:
-                    raise ModelError(
-                        f"model {path}: {name} is corrupted (sha256 does not match the manifest)"
-                    )
+                    raise ModelError(f"model {path}: {name} is corrupted (sha256 does not match the manifest)")
         return cls(path=path, manifest=manifest)
 
     @classmethod
     def default(cls) -> Model:
         """The bundle shipped inside the package."""
         if not (DEFAULT_PATH / "manifest.json").is_file():
-            raise ModelError(
-                f"the default model is missing from {DEFAULT_PATH}; build it with `despin build-model`"
-            )
+            raise ModelError(f"the default model is missing from {DEFAULT_PATH}; build it with `despin build-model`")
         return cls.load(DEFAULT_PATH)
 
     @property
@@ -134,9 +130,11 @@ class Model:
         return {w: c[0] for w, c in self._vocab_table.items()}
 
     @cached_property
-    def case_share(self) -> dict[str, float]:
-        """Word -> share of its isolated mid-sentence occurrences written capitalised (words seen 3+ times)."""
-        return {w: (c[1] + 0.5) / (c[0] + 1) for w, c in self._vocab_table.items() if c[0] >= 3}
+    def case_share(self) -> dict[str, tuple[float, float]]:
+        """Word -> shares of its occurrences capitalised mid-sentence (isolated, and at all); 3+ sightings."""
+        return {
+            w: ((c[1] + 0.5) / (c[0] + 1), (c[2] + 0.5) / (c[0] + 1)) for w, c in self._vocab_table.items() if c[0] >= 3
+        }
 
     @cached_property
     def lexicon(self) -> SynonymLexicon:

@@ -48,9 +48,7 @@ def iter_corpus(data_dir: Path, corpus: str) -> Iterator[CorpusDoc]:
             )
 
 
-def iter_docs(
-    data_dir: Path, *, splits: tuple[str, ...], corpora: tuple[str, ...] = SHIP_YES
-) -> Iterator[CorpusDoc]:
+def iter_docs(data_dir: Path, *, splits: tuple[str, ...], corpora: tuple[str, ...] = SHIP_YES) -> Iterator[CorpusDoc]:
     for corpus in corpora:
         for doc in iter_corpus(data_dir, corpus):
             if doc.split in splits:

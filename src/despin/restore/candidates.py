@@ -128,8 +128,7 @@ class CandidateGenerator:
                         found[orig] = (math.log(p), "two_hop")
         ranked = sorted(found.items(), key=lambda kv: -(kv[1][0] + self._unigram(kv[0])))
         out = tuple(
-            Candidate(orig, tuple(orig.split(" ")), lc, src)
-            for orig, (lc, src) in ranked[: self.max_candidates]
+            Candidate(orig, tuple(orig.split(" ")), lc, src) for orig, (lc, src) in ranked[: self.max_candidates]
         )
         if len(self._cache) < 200_000:
             self._cache[observed] = out

@@ -37,6 +37,4 @@ def find_footer(text: str) -> Footer | None:
         return None
     # The footer owns the whitespace before it, so removing it leaves the article as it was.
     start = len(stripped[:line_start].rstrip())
-    return Footer(
-        start=start, end=len(stripped), text=text[start : len(stripped)], outlet=m.group("outlet").strip()
-    )
+    return Footer(start=start, end=len(stripped), text=text[start : len(stripped)], outlet=m.group("outlet").strip())

@@ -78,8 +78,9 @@ class Restorer:
     Args:
         lm: an :class:`~despin.lm.ngram.NgramLM`.
         candidates: the reverse channel.
-        case_share: lower-case word -> share of its mid-sentence occurrences written capitalised
-            in clean text; a word almost never capitalised there is a spinner artifact when it is.
+        case_share: lower-case word -> shares of its mid-sentence occurrences written capitalised
+            in clean text, (between lower-case words, anywhere); a word almost never capitalised
+            there is a spinner artifact when it is.
         config: decoder parameters.
     """
 
@@ -88,7 +89,7 @@ class Restorer:
         lm: Any,
         candidates: CandidateGenerator,
         *,
-        case_share: Mapping[str, float],
+        case_share: Mapping[str, tuple[float, float]],
         config: RestoreConfig | None = None,
     ) -> None:
         self.lm = lm
@@ -131,29 +132,29 @@ class Restorer:
 
     # -- lattice ---------------------------------------------------------------------------
     def _odd_capital(self, toks: list[Token], k: int, sent_start: int) -> bool:
+        """A common word written with a capital in mid-sentence, as spinners do, rather than a name."""
         tok = toks[k]
         if k == sent_start or tok.kind != "word" or not tok.text[:1].isupper() or tok.text.isupper():
             return False
         prev = toks[k - 1]
         if prev.text in (".", ":", '"', "'", "(", "\u201c", "-"):
             return False  # a quote or title starts
-        if prev.kind == "word" and prev.text[:1].isupper():
-            # A multi-word name continues, unless the capital before is just a sentence's first word.
-            prev_share = self.case_share.get(lm_key(prev.text))
-            if k - 1 != sent_start or prev_share is None or prev_share > 0.03:
-                return False
         nxt = toks[k + 1] if k + 1 < len(toks) else None
-        if nxt is not None and nxt.kind == "word" and nxt.text[:1].isupper():
-            return False
+        # Beside another capital (not just the sentence's first word) we may be inside a name.
+        # A sentence's first word counts only if it is itself often part of names ("Menteri").
+        in_name = (
+            prev.kind == "word"
+            and prev.text[:1].isupper()
+            and (k - 1 != sent_start or self.case_share.get(lm_key(prev.text), (1.0, 1.0))[1] > 0.1)
+        ) or (nxt is not None and nxt.kind == "word" and nxt.text[:1].isupper())
         key = lm_key(tok.text)
-        share = self.case_share.get(key)
-        if share is None:  # too rare to know how it is written: odd if it is a word spinners emit
-            return bool(self.candidates.lexicon.originals(key))
-        return share < 0.03
+        shares = self.case_share.get(key)
+        if shares is None:  # too rare to know how it is written: odd if it is a word spinners emit
+            return not in_name and bool(self.candidates.lexicon.originals(key))
+        isolated, anywhere = shares
+        return anywhere < 0.03 if in_name else isolated < 0.03
 
-    def _arcs(
-        self, toks: list[Token], lo: int, hi: int, sent_start: int
-    ) -> tuple[list[list[Arc]], int, int, int]:
+    def _arcs(self, toks: list[Token], lo: int, hi: int, sent_start: int) -> tuple[list[list[Arc]], int, int, int]:
         c = self.config
         max_len = self.candidates.max_phrase_len
         keys = [lm_token(t) for t in toks[lo:hi]]
@@ -193,9 +194,7 @@ class Restorer:
                         if name and cand.source in ("neighbour", "two_hop"):
                             continue
                         lp, _ = lm.advance_many(states[p], cand.words + tuple(follow))
-                        arc = Arc(
-                            p, length, cand.words, self._spin_cost(cand, length), "synonym", cand.original
-                        )
+                        arc = Arc(p, length, cand.words, self._spin_cost(cand, length), "synonym", cand.original)
                         found.append((LN10 * c.lm_weight * lp + arc.cost, arc))
                 found.sort(key=lambda fa: -fa[0])
                 arcs.extend(arc for _, arc in found[: c.max_candidates])
@@ -262,8 +261,7 @@ class Restorer:
                 keep_cost = sum(self._keep_cost(w, False) for w in keep_words)
                 rivals.append(Arc(p, arc.length, keep_words, keep_cost, "keep"))
             scores = [
-                LN10 * self.config.lm_weight * window_score(self.lm, left, a.words, right, bos=bos, eos=eos)
-                + a.cost
+                LN10 * self.config.lm_weight * window_score(self.lm, left, a.words, right, bos=bos, eos=eos) + a.cost
                 for a in rivals
             ]
             top = max(scores)
@@ -275,6 +273,9 @@ class Restorer:
                 out.append(Edit(tok.start, tok.end, tok.text, tok.text.lower(), confidence, "case"))
                 continue
             if confidence < self.config.min_confidence:
+                if arc.kind == "synonym" and arc.length == 1 and self._odd_capital(toks, k, sent_start):
+                    # Unsure of the original, but sure the capital is the spinner's: restore the case.
+                    out.append(Edit(tok.start, tok.end, tok.text, tok.text.lower(), 1.0 - confidence, "case"))
                 continue
             gain += (mine - keep_score) / LN10
             last = toks[k + arc.length - 1]
