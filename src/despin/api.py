@@ -60,6 +60,7 @@ def restore(
     table: SynonymLexicon | str | Path | None = None,
     remove_footer: bool = True,
     threshold: float | None = None,
+    force: bool = False,
 ) -> Restoration:
     """Undo the spin: return the most likely original text and the edits that produce it.
 
@@ -73,9 +74,7 @@ def restore(
     text = check_text(text, max_chars=MAX_CHARS)
     if isinstance(table, (str, Path)):
         table = load_table(table)
-    return (model or load_model()).restore(
-        text, table=table, remove_footer=remove_footer, threshold=threshold
-    )
+    return (model or load_model()).restore(text, table=table, remove_footer=remove_footer, threshold=threshold)
 
 
 def trace(text: str, *, index: Index, top: int = 5) -> TraceResult:

@@ -87,3 +87,13 @@ def test_blank_and_non_string_input_are_input_errors(model: Model) -> None:
         despin.detect("  \n ", model=model)
     with pytest.raises(InputError, match="must be a string"):
         despin.restore(b"bytes", model=model)  # type: ignore[arg-type]
+
+
+def test_clean_document_is_left_alone_unless_forced(model: Model) -> None:
+    root = model.path.parents[3] / "examples"
+    clean = (root / "original.txt").read_text(encoding="utf-8")
+    result = despin.restore(clean, model=model)
+    assert result.detection.score < 0.5
+    assert result.edits == () and result.text == clean
+    forced = despin.restore(clean, model=model, force=True)
+    assert apply_edits(clean, forced.edits) == forced.text

@@ -52,6 +52,7 @@ def detect(source: str, model_dir: Path | None, threshold: float | None) -> None
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of the text.")
 @click.option("--keep-footer", is_flag=True, help="Keep the spinner's source footer in the text.")
+@click.option("--force", is_flag=True, help="Restore even a document that does not look spun.")
 def restore(
     source: str,
     model_dir: Path | None,
@@ -59,6 +60,7 @@ def restore(
     table: Path | None,
     as_json: bool,
     keep_footer: bool,
+    force: bool,
 ) -> None:
     """Undo the spin: print the most likely original text.
 
@@ -69,7 +71,12 @@ def restore(
     """
     text = read_input(source)
     result = api.restore(
-        text, model=api.load_model(model_dir), table=table, remove_footer=not keep_footer, threshold=threshold
+        text,
+        model=api.load_model(model_dir),
+        table=table,
+        remove_footer=not keep_footer,
+        force=force,
+        threshold=threshold,
     )
     if as_json:
         emit_json(result.to_dict())
@@ -102,9 +109,7 @@ def restore(
 @click.option("--order", type=click.IntRange(2, 6), default=5, show_default=True, help="n-gram order.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--detector-only", is_flag=True, help="Refit only the detector of the bundle in --out.")
-def build_model(
-    out: Path, data_dir: Path | None, work_dir: Path, order: int, seed: int, detector_only: bool
-) -> None:
+def build_model(out: Path, data_dir: Path | None, work_dir: Path, order: int, seed: int, detector_only: bool) -> None:
     """Train a model bundle (KenLM, lexicon, neighbours, detector) from the shared corpora.
 
     \b
