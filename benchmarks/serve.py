@@ -168,11 +168,15 @@ def start_server(workers: int, *, model: Path | None, log_path: Path) -> tuple[s
         if proc.poll() is not None:
             raise RuntimeError(f"despin serve exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
         try:
-            if httpx.get(f"{url}/v1/health", timeout=5).status_code == 200:
-                return proc, url
+            health = httpx.get(f"{url}/v1/health", timeout=5)
         except httpx.TransportError:
-            pass
-        time.sleep(0.2)
+            time.sleep(0.2)
+            continue
+        if health.status_code == 200:
+            return proc, url
+        # A worker answers only after loading, so a 503 here is a model that failed to load: stop now.
+        stop_server(proc)
+        raise RuntimeError(f"despin serve started without a model: {health.json().get('model_error')}")
     stop_server(proc)
     raise RuntimeError(f"despin serve did not become healthy in 300 s: {log_path.read_text()[-2000:]}")
 
@@ -190,9 +194,7 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 # -------------------------------------------------------------------------------- load generator
 
 
-async def _client(
-    http: httpx.AsyncClient, body: bytes, end: float, result: LoadResult, budget: list[int]
-) -> None:
+async def _client(http: httpx.AsyncClient, body: bytes, end: float, result: LoadResult, budget: list[int]) -> None:
     headers = {"content-type": "application/json"}
     while time.monotonic() < end and budget[0] > 0:
         budget[0] -= 1
@@ -250,12 +252,8 @@ def run(
         for n in workers:
             proc, url = start_server(n, model=model, log_path=Path(tmp) / f"serve-{n}.log")
             try:
-                asyncio.run(
-                    load(url, text, clients=min(clients, 8), duration_s=float(suite["warmup_s"]), workers=n)
-                )
-                runs.append(
-                    asyncio.run(load(url, text, clients=clients, duration_s=duration_s, workers=n)).summary()
-                )
+                asyncio.run(load(url, text, clients=min(clients, 8), duration_s=float(suite["warmup_s"]), workers=n))
+                runs.append(asyncio.run(load(url, text, clients=clients, duration_s=duration_s, workers=n)).summary())
             finally:
                 stop_server(proc)
     by_workers = {r["workers"]: r for r in runs}
@@ -298,9 +296,7 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=None, help="also write the result JSON here")
     a = p.parse_args()
     cfg = BenchConfig(suite=a.suite, seed=a.seed, model=a.model)
-    result = run(
-        cfg, clients=a.clients, duration_s=a.duration, workers=tuple(a.workers) if a.workers else None
-    )
+    result = run(cfg, clients=a.clients, duration_s=a.duration, workers=tuple(a.workers) if a.workers else None)
     text = json.dumps(result, indent=1, ensure_ascii=False)
     if a.out:
         a.out.parent.mkdir(parents=True, exist_ok=True)
