@@ -281,11 +281,18 @@ def eval_learn(
     restored: dict[str, Any] = {"n_pages": len(spun_other), "n_gold_edits": n_gold}
     for label, tab in (("without_table", None), ("with_learned_table", table)):
         hit = 0
+        errors: list[str] = []
         for s in spun_other:
-            r = api.restore(s.text, model=model, table=tab)
+            try:
+                r = api.restore(s.text, model=model, table=tab)
+            except Exception as exc:  # the restorer is another area: count, do not lose the run
+                errors.append(f"{type(exc).__name__}: {exc}")
+                continue
             fixed = {(e.start, e.end, e.restored.lower()) for e in r.edits}
             hit += sum((e.start, e.end, e.original.lower()) in fixed for e in s.edits)
         restored[f"recall_{label}"] = round(hit / max(n_gold, 1), 4)
+        if errors:
+            restored[f"errors_{label}"] = errors[:3] + [f"... {len(errors)} pages failed"]
     out["restore"] = restored
     return out
 
