@@ -71,9 +71,7 @@ def output_bytes(out: Path) -> dict[str, bytes]:
     return {
         p.relative_to(out).as_posix(): p.read_bytes()
         for p in sorted(out.rglob("*"))
-        if p.is_file()
-        and p.relative_to(out).parts[0] not in skip
-        and p.name not in ("stats.json", "job.json")
+        if p.is_file() and p.relative_to(out).parts[0] not in skip and p.name not in ("stats.json", "job.json")
     }
 
 
@@ -164,9 +162,7 @@ def test_filter_and_min_score_count_what_they_drop(corpus: Path, tmp_path: Path)
 
     clean = tmp_path / "clean"
     scan(corpus / "news-a.jsonl", clean, keep="clean", progress=False)
-    assert [r["id"] for r in read_output(clean / "news-a.jsonl")] == [
-        i for i, d in scores.items() if not d["is_spun"]
-    ]
+    assert [r["id"] for r in read_output(clean / "news-a.jsonl")] == [i for i, d in scores.items() if not d["is_spun"]]
 
 
 def test_rerun_skips_completed_shards_and_redoes_the_rest(corpus: Path, tmp_path: Path) -> None:
@@ -198,9 +194,7 @@ def test_rerun_with_other_options_is_refused(corpus: Path, tmp_path: Path) -> No
 
 
 def test_usage_errors(corpus: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli, ["scan", str(corpus), "-o", str(tmp_path / "o"), "--ray-address", "auto"]
-    )
+    result = CliRunner().invoke(cli, ["scan", str(corpus), "-o", str(tmp_path / "o"), "--ray-address", "auto"])
     assert result.exit_code == 2 and "--ray-address needs --executor ray" in result.output
     result = CliRunner().invoke(cli, ["scan", str(corpus), "-o", str(tmp_path / "o"), "--workers", "0"])
     assert result.exit_code == 2
@@ -265,12 +259,7 @@ def test_sigkill_at_random_points_then_rerun_gives_identical_outputs(tmp_path: P
     stats = json.loads((out / "stats.json").read_text())
     assert (stats["input"], stats["output"], stats["rejected"]) == (27, 24, 3)
     assert not list(out.rglob("*.tmp-*"))
-    ids = [
-        r["id"]
-        for name in sorted(reference)
-        if not name.startswith("rejects/")
-        for r in read_output(out / name)
-    ]
+    ids = [r["id"] for name in sorted(reference) if not name.startswith("rejects/") for r in read_output(out / name)]
     assert Counter(ids) == Counter(r["id"] for r in news())  # no duplicates, nothing lost
 
 
@@ -288,9 +277,7 @@ def test_pipeline_job_gives_the_same_documents_with_1_or_4_tasks(corpus: Path, t
         results = LocalExecutor().run(job)
         assert [r.task_id for r in results] == [f"{i:05d}" for i in range(tasks)]
         seen[tasks] = Counter(
-            json.dumps(r, sort_keys=True)
-            for p in sorted((out / "data").rglob("*.jsonl*"))
-            for r in read_output(p)
+            json.dumps(r, sort_keys=True) for p in sorted((out / "data").rglob("*.jsonl*")) for r in read_output(p)
         )
         assert sum(r.stats.counts["rejected"] for r in results) == 6
     assert seen[1] == seen[4] and sum(seen[1].values()) == 18
@@ -298,11 +285,28 @@ def test_pipeline_job_gives_the_same_documents_with_1_or_4_tasks(corpus: Path, t
     assert json.loads((tmp_path / "t4" / "logs" / "stats" / "00003.json").read_text())["counts"]["input"] == 0
 
 
-def test_missing_ray_names_the_extra_to_install(
-    monkeypatch: pytest.MonkeyPatch, corpus: Path, tmp_path: Path
-) -> None:
+def test_missing_ray_names_the_extra_to_install(monkeypatch: pytest.MonkeyPatch, corpus: Path, tmp_path: Path) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # what `import ray` sees when ray is not installed
     with pytest.raises(MissingDependencyError, match=r"pip install 'despin\[ray\]'"):
         scan(corpus, tmp_path / "out", executor="ray", progress=False)
     result = CliRunner().invoke(cli, ["scan", str(corpus), "-o", str(tmp_path / "o"), "--executor", "ray"])
     assert result.exit_code == 1 and "pip install 'despin[ray]'" in result.output
+
+
+def test_empty_shards_get_empty_outputs(tmp_path: Path) -> None:
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "empty.jsonl").write_bytes(b"")
+    (corpus / "zero-bytes.jsonl.gz").write_bytes(b"")
+    (corpus / "empty-member.jsonl.gz").write_bytes(gzip.compress(b""))
+    pq.write_table(
+        pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())}), corpus / "none.parquet"
+    )
+    stats = scan(corpus, tmp_path / "out", progress=False)
+    out = tmp_path / "out"
+    assert stats.to_dict()["input"] == 0 and stats.to_dict()["rejected"] == 0
+    assert (out / "empty.jsonl").read_bytes() == b""
+    assert gzip.decompress((out / "zero-bytes.jsonl.gz").read_bytes()) == b""
+    assert gzip.decompress((out / "empty-member.jsonl.gz").read_bytes()) == b""
+    assert pq.read_table(out / "none.parquet").schema.names == ["id", "text", "despin"]
+    assert not (out / "rejects").exists()

@@ -21,7 +21,7 @@ import orjson
 
 from despin.api import MAX_CHARS
 from despin.errors import ConfigError, InputError
-from despin.pipeline.base import RAW_LIMIT, Document, Reject, Shard, Step, shard_suffix
+from despin.pipeline.base import Document, Reject, Shard, Step, shard_suffix
 from despin.pipeline.stats import RejectReason, Stat
 from despin.pipeline.writers import RejectWriter, _pyarrow, dumps_record
 
@@ -254,7 +254,7 @@ def iter_lines(path: str, *, gz: bool) -> Iterator[tuple[bytes, int]]:
                     n_lines += 1
                     yield line, reported + (pos - reported) * j // k
                 reported = pos
-        if d is not None and not d.eof:
+        if d is not None and not d.eof and fh.tell() > 0:  # a 0-byte .gz is an empty shard, as for gzip
             raise _GzipBroken(
                 RejectReason.TRUNCATED_GZIP,
                 f"gzip stream ends early (truncated file?) after {n_lines} complete lines; "
@@ -332,9 +332,9 @@ def _size(path: str) -> int:
 
 def _row_raw(row: dict[str, Any]) -> str:
     try:
-        return dumps_record(row)[: RAW_LIMIT * 4].decode("utf-8", "backslashreplace")
+        return dumps_record(row).decode("utf-8", "backslashreplace")
     except (TypeError, ValueError):
-        return repr(row)[: RAW_LIMIT + 1]
+        return repr(row)
 
 
 class ParquetReader(_Reader):
