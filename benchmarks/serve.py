@@ -232,6 +232,17 @@ async def load(url: str, text: str, *, clients: int, duration_s: float, workers:
 # -------------------------------------------------------------------------------- entry points
 
 
+def inprocess_rate(text: str, cfg: Cfg, *, reps: int) -> float:
+    """Restorations per second of ``text`` by ``despin.api.restore`` in this process, on one thread: the
+    ceiling one server worker can reach, so ``rps_1w / this`` is what HTTP costs."""
+    model = _model(cfg)
+    api.restore(text, model=model)  # loads the lazy parts
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        api.restore(text, model=model)
+    return round(reps / (time.perf_counter() - t0), 2)
+
+
 def run(
     cfg: Cfg,
     *,
@@ -248,6 +259,7 @@ def run(
     model = getattr(cfg, "model", None)
     runs: list[dict[str, Any]] = []
     load_before = os.getloadavg()[0]
+    baseline = inprocess_rate(text, cfg, reps=5 if cfg.suite == "quick" else 20)
     with tempfile.TemporaryDirectory(prefix="despin-bench-serve-") as tmp:
         for n in workers:
             proc, url = start_server(n, model=model, log_path=Path(tmp) / f"serve-{n}.log")
@@ -264,6 +276,9 @@ def run(
     if 1 in by_workers and 2 in by_workers and by_workers[1]["rps"]:
         out["scaling_2w_vs_1w"] = round(by_workers[2]["rps"] / by_workers[1]["rps"], 2)
     out["errors"] = sum(r["errors"] for r in runs)
+    out["inprocess_restore_per_s"] = baseline
+    if 1 in by_workers and baseline:
+        out["server_efficiency_1w"] = round(by_workers[1]["rps"] / baseline, 2)
     out.update(
         {
             "clients": clients,
@@ -273,7 +288,8 @@ def run(
             "endpoint": "POST /v1/restore",
             "cpu_count": os.cpu_count(),
             "loadavg_1m_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-            "note": "load generator and server share the machine's CPUs; latencies are of 200 responses",
+            "note": "load generator and server share the machine's CPUs; latencies are of 200 responses; "
+            "inprocess_restore_per_s is api.restore on one thread, measured just before",
             "runs": runs,
             "command": f"python -m benchmarks.serve --suite {cfg.suite}",
         }
