@@ -71,8 +71,9 @@ def commit(tmp: Path, path: Path) -> None:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file + rename)."""
+    """Write ``data`` to ``path`` atomically (temporary file + rename), clearing a killed run's leftovers."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(path)
     tmp = tmp_name(path)
     tmp.write_bytes(data)
     commit(tmp, path)
