@@ -19,14 +19,16 @@ from despin.cli.common import cli
 @click.option("--filter", "keep", type=click.Choice(["spun", "clean"]), help="Write only these documents.")
 @click.option("--min-score", type=click.FloatRange(0, 1), help="Write only documents scoring at least this.")
 @click.option("--workers", type=click.IntRange(min=1), help="Parallel workers [default: 1; Ray: all CPUs].")
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option(
-    "--ray-address", help="Ray cluster to join, e.g. auto or ray://head:10001 (with --executor ray)."
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Run tasks in local processes or on a Ray cluster.",
 )
+@click.option("--ray-address", help="Ray cluster to join, e.g. auto or ray://head:10001 (with --executor ray).")
 @click.option("--model", type=click.Path(exists=True, file_okay=False), help="Model bundle directory.")
-@click.option(
-    "--table", type=click.Path(exists=True, dir_okay=False), help="Learned spinner table (restore)."
-)
+@click.option("--table", type=click.Path(exists=True, dir_okay=False), help="Learned spinner table (restore).")
 def scan_command(
     inputs: tuple[str, ...],
     out_dir: str,
