@@ -22,9 +22,7 @@ def read_all(reader: JsonlReader | ParquetReader) -> list[tuple[int, str | None,
 
 def rejects_of(out: Path, shard_id: str) -> list[dict[str, object]]:
     path = out / f"{shard_id}.jsonl"
-    return (
-        [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
-    )
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
 
 BAD_LINES: list[tuple[bytes, str]] = [
@@ -70,7 +68,7 @@ def test_reject_records_keep_the_raw_line_escaped_and_say_why(tmp_path: Path) ->
     utf8, not_str = rejects_of(tmp_path / "rejects", "r")
     assert utf8["raw"] == '{"id": "a7", "text": "caf\\xe9"}'
     assert utf8["detail"] == "line is not valid UTF-8 (byte 0xe9 at offset 25)"
-    assert (not_str["id"], not_str["detail"]) == ("b", "text field 'text' is a int, not a string")
+    assert (not_str["id"], not_str["detail"]) == ("b", "text field 'text' is not a string (it is of type int)")
     # the rejects file itself is valid UTF-8 JSON Lines
     (tmp_path / "rejects" / "r.jsonl").read_bytes().decode("utf-8")
 
@@ -104,9 +102,7 @@ def test_custom_text_and_id_fields(tmp_path: Path) -> None:
 
 
 def _gzip_lines(n: int) -> bytes:
-    return gzip.compress(
-        b"".join(orjson.dumps({"id": i, "text": f"teks nomor {i}"}) + b"\n" for i in range(n))
-    )
+    return gzip.compress(b"".join(orjson.dumps({"id": i, "text": f"teks nomor {i}"}) + b"\n" for i in range(n)))
 
 
 def test_truncated_gzip_keeps_every_complete_line_and_rejects_the_rest(tmp_path: Path) -> None:
@@ -145,9 +141,7 @@ def test_corrupt_gzip_keeps_lines_before_the_damage(tmp_path: Path) -> None:
 def test_multi_member_gzip_and_zero_padding_are_read_whole(tmp_path: Path) -> None:
     src = tmp_path / "m.jsonl.gz"
     src.write_bytes(
-        gzip.compress(b'{"text": "satu"}\n')
-        + gzip.compress(b'{"text": "dua"}\n{"text": "tiga"}')
-        + b"\0" * 16
+        gzip.compress(b'{"text": "satu"}\n') + gzip.compress(b'{"text": "dua"}\n{"text": "tiga"}') + b"\0" * 16
     )
     reader = JsonlReader(src)
     assert [d[2] for d in read_all(reader)] == ["satu", "dua", "tiga"]

@@ -168,7 +168,7 @@ class _Reader(Step):
         if not isinstance(text, str):
             return bad(
                 RejectReason.TEXT_NOT_STRING,
-                f"text field {self.text_field!r} is a {type(text).__name__}, not a string",
+                f"text field {self.text_field!r} is not a string (it is of type {type(text).__name__})",
             )
         try:
             text.encode("utf-8")
