@@ -66,9 +66,7 @@ def test_restore_counts_against_gold_edits() -> None:
 
 
 def test_restore_counts_on_spinner_output_roundtrip() -> None:
-    lex = SynonymLexicon.from_pairs(
-        [("yang", "nan"), ("karena itu", "oleh sebab itu"), ("pergi", "berangkat")]
-    )
+    lex = SynonymLexicon.from_pairs([("yang", "nan"), ("karena itu", "oleh sebab itu"), ("pergi", "berangkat")])
     text = "Dia yang pergi ke pasar karena itu yang lain pergi juga."
     s = spin(text, lexicon=lex, rate=0.6, seed=2, repeat=0.3, outlet="Tempo.co")
     rc = RestoreCounts()
@@ -109,9 +107,7 @@ def test_readme_markers(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text("# x\n<!-- results:start -->\nold\n<!-- results:end -->\ntail\n", encoding="utf-8")
     assert update_readme(readme, "new\n")
-    assert (
-        readme.read_text(encoding="utf-8") == "# x\n<!-- results:start -->\nnew\n<!-- results:end -->\ntail\n"
-    )
+    assert readme.read_text(encoding="utf-8") == "# x\n<!-- results:start -->\nnew\n<!-- results:end -->\ntail\n"
     (tmp_path / "other.md").write_text("no markers", encoding="utf-8")
     assert not update_readme(tmp_path / "other.md", "new\n")
 
@@ -126,7 +122,21 @@ needs_model_and_data = pytest.mark.skipif(
 def test_quick_suite_runs_and_writes_results(tmp_path: Path) -> None:
     out = tmp_path / "results"
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "run", "--suite", "quick", "--out", str(out), "--no-cache"],
+        # Our module only: trace, scale and serve have their own tests, and together the suite
+        # takes minutes (`make bench-quick` runs all of it).
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "run",
+            "--suite",
+            "quick",
+            "--out",
+            str(out),
+            "--no-cache",
+            "--only",
+            "detect_restore",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
