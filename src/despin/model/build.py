@@ -143,7 +143,7 @@ def _neighbours(text_path: Path, model: Model, out: Path, log: Log) -> None:
 def _detector_samples(data_dir: Path, model: Model, *, seed: int, per_corpus: int, log: Log) -> dict[str, Any]:
     """Features of clean and simulated spun ``calib`` documents, labelled, with their register."""
     from despin.detect import features
-    from despin.spin import Spinner
+    from despin.spin import FOOTER_TEMPLATES, OUTLETS, Spinner
 
     rng = random.Random(seed)
     by_corpus: dict[str, list[CorpusDoc]] = collections.defaultdict(list)
@@ -159,7 +159,12 @@ def _detector_samples(data_dir: Path, model: Model, *, seed: int, per_corpus: in
         docs = by_corpus[corpus]
         rng.shuffle(docs)
         for i, doc in enumerate(docs[:per_corpus]):
-            xs.append(features(restorer.restore(doc.text)))
+            clean = doc.text
+            if rng.random() < 0.15:
+                # Legitimate syndication credits its source too ("Artikel ini telah tayang di ..."),
+                # so a footer alone must not make a document spun.
+                clean += rng.choice(FOOTER_TEMPLATES).format(outlet=rng.choice(OUTLETS))
+            xs.append(features(restorer.restore(clean)))
             ys.append(0)
             registers.append(doc.register)
             spinner = Spinner(

@@ -8,9 +8,11 @@ never seen.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 
 from despin.lexicon import SynonymLexicon
 
@@ -48,7 +50,7 @@ class CandidateGenerator:
         neighbours: Mapping[str, tuple[str, ...]] | None = None,
         neighbour_channel: float = 0.05,
         two_hop: bool = True,
-        two_hop_width: int = 10,
+        two_hop_width: int = 6,
         min_count: int = 2,
         max_candidates: int = 12,
     ) -> None:
@@ -58,12 +60,14 @@ class CandidateGenerator:
         self.neighbours = neighbours or {}
         self.log_neighbour = math.log(neighbour_channel)
         self.two_hop, self.two_hop_width = two_hop, two_hop_width
+        self.two_hop_keep = 3 * max_candidates  # the strongest paths only: ranking hundreds costs more than it finds
         self.min_count = min_count
         self.max_candidates = max_candidates
         self.max_phrase_len = max(lexicon.max_phrase_len, table.max_phrase_len if table else 1)
         self._total = max(1, sum(vocab.values()))
         self._cache: dict[str, tuple[Candidate, ...]] = {}
         self._logps: dict[str, float] = {}
+        self._known_words = frozenset(w for w, c in vocab.items() if c >= min_count)
 
     def _logp(self, word: str) -> float:
         hit = self._logps.get(word)
@@ -73,8 +77,8 @@ class CandidateGenerator:
 
     def _known(self, phrase: str) -> bool:
         if " " not in phrase:
-            return self.vocab.get(phrase, 0) >= self.min_count
-        return all(self.vocab.get(w, 0) >= self.min_count for w in phrase.split(" "))
+            return phrase in self._known_words
+        return all(w in self._known_words for w in phrase.split(" "))
 
     def _unigram(self, phrase: str) -> float:
         if " " not in phrase:
@@ -92,11 +96,13 @@ class CandidateGenerator:
         hops = {**{y: 1.0 for y in lex.synonyms(observed)}, **lex.originals(observed)}
         via = sorted(hops, key=lambda y: -self.vocab.get(y, 0))[: self.two_hop_width]
         out: dict[str, float] = {}
+        known = self._known_words
         for y in via:
+            hy = hops[y]
             for orig, p in lex.originals(y).items():
-                if self._known(orig) and p * hops[y] > out.get(orig, 0.0):
-                    out[orig] = p * hops[y]
-        return out
+                if p * hy > out.get(orig, 0.0) and (orig in known or self._known(orig)):
+                    out[orig] = p * hy
+        return dict(heapq.nlargest(self.two_hop_keep, out.items(), key=itemgetter(1)))
 
     def candidates(self, observed: str) -> tuple[Candidate, ...]:
         """Candidates for ``observed`` (lower-case), best first; cached per phrase."""
@@ -126,10 +132,8 @@ class CandidateGenerator:
                 for orig, p in self._two_hop(observed).items():
                     if orig not in found and orig != observed:
                         found[orig] = (math.log(p), "two_hop")
-        ranked = sorted(found.items(), key=lambda kv: -(kv[1][0] + self._unigram(kv[0])))
-        out = tuple(
-            Candidate(orig, tuple(orig.split(" ")), lc, src) for orig, (lc, src) in ranked[: self.max_candidates]
-        )
+        ranked = heapq.nlargest(self.max_candidates, found.items(), key=lambda kv: kv[1][0] + self._unigram(kv[0]))
+        out = tuple(Candidate(orig, tuple(orig.split(" ")), lc, src) for orig, (lc, src) in ranked)
         if len(self._cache) < 200_000:
             self._cache[observed] = out
         return out
