@@ -147,9 +147,7 @@ def spin_docs(
 def _to_json(clean: list[CleanDoc], spun: list[SpunDoc]) -> dict[str, Any]:
     return {
         "clean": [[d.doc_id, d.corpus, d.register, d.split, d.text] for d in clean],
-        "spun": [
-            [s.doc_id, s.register, s.split, s.table, s.rate, s.original, s.spin.to_dict()] for s in spun
-        ],
+        "spun": [[s.doc_id, s.register, s.split, s.table, s.rate, s.original, s.spin.to_dict()] for s in spun],
     }
 
 
@@ -171,9 +169,7 @@ class EvalSets:
     key: str  # cache key: a hash of config, lexicons and dataset version
 
     def spun_where(self, *, split: str, table: str, rate: float | None = None) -> list[SpunDoc]:
-        return [
-            s for s in self.spun if s.split == split and s.table == table and (rate is None or s.rate == rate)
-        ]
+        return [s for s in self.spun if s.split == split and s.table == table and (rate is None or s.rate == rate)]
 
     def clean_where(self, *, split: str) -> list[CleanDoc]:
         return [d for d in self.clean if d.split == split]

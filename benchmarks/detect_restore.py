@@ -288,12 +288,7 @@ def _aggregate(
             for reg in registers:
                 rc = RestoreCounts()
                 for i, s in enumerate(spun):
-                    if (
-                        s.table == "shared"
-                        and s.rate == head
-                        and s.register == reg
-                        and i in res.spun_restored
-                    ):
+                    if s.table == "shared" and s.rate == head and s.register == reg and i in res.spun_restored:
                         r = res.spun_restored[i]
                         rc.add(s.spin.text, s.spin.edits, s.original, r.text, r.changes)
                 if rc.wer_spun:
@@ -348,15 +343,22 @@ SPEED_DOCS = {"quick": 20, "full": 100}
 
 
 def _speed_and_checks(despin: System, sets: EvalSets, *, n: int) -> dict[str, Any]:
-    """Time ``detect`` on clean documents, and check it agrees with the verdict ``restore`` gave."""
+    """Time ``detect`` and ``restore`` on the same clean documents; check that their verdicts agree."""
     agree = total = 0
-    for doc in sets.clean[:n]:
-        v = despin.detect(doc.text)
-        r = despin.restore(doc.text)
+    detect_t, restore_t = Timer(), Timer()
+    docs = sets.clean[:: max(1, len(sets.clean) // n)][:n]  # spread over splits and registers
+    for doc in docs:
+        if not despin.can_detect or not despin.can_restore:
+            break
+        v = detect_t.call(despin.detect, doc.text)
+        r = restore_t.call(despin.restore, doc.text)
         if v is not None and r is not None and r.verdict is not None:
             total += 1
             agree += abs(v.score - r.verdict.score) < 1e-9 and v.is_spun == r.verdict.is_spun
-    return {"detect_equals_restore_verdict": f"{agree}/{total}"}
+    return {
+        "detect_equals_restore_verdict": f"{agree}/{total}",
+        "same_docs": {"detect": detect_t.to_dict(), "restore": restore_t.to_dict()},
+    }
 
 
 def _peak_rss_mb() -> float:
@@ -401,16 +403,18 @@ def run(cfg: BenchConfig, *, cache_dir: Path | None = CACHE_DIR) -> dict[str, An
     for split in cfg.splits:  # dev first: the perplexity threshold is calibrated on clean dev text
         q, raw = _evaluate_split(sets, split, entries, threshold_for=threshold_for)
         if "ppl" not in threshold_for and raw["ppl"].clean:
-            threshold_for["ppl"] = ppl.calibrate(
-                [raw["ppl"].clean[i].score for i in sorted(raw["ppl"].clean)]
-            )
+            threshold_for["ppl"] = ppl.calibrate([raw["ppl"].clean[i].score for i in sorted(raw["ppl"].clean)])
             clean = sets.clean_where(split=split)
             q = _aggregate(clean, [s for s in sets.spun if s.split == split], raw, threshold_for)
         quality[split] = q
 
     checks = _speed_and_checks(entries["despin"].shared, sets, n=SPEED_DOCS[cfg.suite])
 
-    speed: dict[str, Any] = {"load_s": round(load_s, 2), "data_s": round(data_s, 2)}
+    speed: dict[str, Any] = {
+        "load_s": round(load_s, 2),
+        "data_s": round(data_s, 2),
+        "despin_clean_sample": checks.pop("same_docs"),
+    }
     errors: dict[str, Any] = {}
     for entry in entries.values():
         for system in {id(x): x for x in (entry.shared, entry.disjoint) if x is not None}.values():

@@ -152,9 +152,7 @@ def changes(spun: str, restored: str) -> list[Change]:
         [Change(start=4, end=13, text='yang')]
     """
     a, b = tokenize(spun), tokenize(restored)
-    sm = difflib.SequenceMatcher(
-        None, [t.text.lower() for t in a], [t.text.lower() for t in b], autojunk=False
-    )
+    sm = difflib.SequenceMatcher(None, [t.text.lower() for t in a], [t.text.lower() for t in b], autojunk=False)
     la = [t.text.lower() for t in a]
     tags = [op[0] for op in sm.get_opcodes()]
     idx = [list(op[1:]) for op in sm.get_opcodes()]  # [i1, i2, j1, j2]
@@ -257,9 +255,7 @@ class RestoreCounts:
         rebuild ``restored`` (up to spacing), and the token alignment of :func:`changes` otherwise.
         """
         ch = list(reported) if reported is not None else None
-        if ch is None or _norm(_apply(spun, 0, len(spun), [(c.start, c.end, c.text) for c in ch])) != _norm(
-            restored
-        ):
+        if ch is None or _norm(_apply(spun, 0, len(spun), [(c.start, c.end, c.text) for c in ch])) != _norm(restored):
             ch = changes(spun, restored)
             self.n_aligned += reported is not None
         gold_edits = [(g.start, g.end, g.original) for g in gold]

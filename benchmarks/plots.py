@@ -92,9 +92,7 @@ def plot_all(results: dict[str, Any], out_dir: Path, stem: str) -> list[Path]:
             for system, d in quality[split].get("detection", {}).items():
                 pts = d.get("roc") or []
                 if pts:
-                    auc = (
-                        d.get("by_rate", {}).get("shared", {}).get(f"{d.get('headline_rate', 0.15):.2f}", {})
-                    )
+                    auc = d.get("by_rate", {}).get("shared", {}).get(f"{d.get('headline_rate', 0.15):.2f}", {})
                     ax.plot(
                         [p[0] for p in pts],
                         [p[1] for p in pts],
@@ -163,9 +161,7 @@ def trace_recall(trace: Any) -> dict[str, list[tuple[float, float]]]:
                 if isinstance(v, dict):
                     for mk, mv in v.items():
                         if "recall" in str(mk) and isinstance(mv, (int, float)):
-                            found.setdefault(f"{path} {mk}".strip(), []).append(
-                                (rate_keys[k] or 0.0, float(mv))
-                            )
+                            found.setdefault(f"{path} {mk}".strip(), []).append((rate_keys[k] or 0.0, float(mv)))
             return
         for k, v in node.items():
             walk(v, f"{path}/{k}" if path else str(k))

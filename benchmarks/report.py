@@ -84,9 +84,7 @@ def detection_tables(results: dict[str, Any]) -> list[str]:
                         f"{n.get('n_pos', 0)}/{n.get('n_neg', 0)}",
                     ]
                 )
-        lines += _table(
-            ["system", "register", "AUROC", "precision", "recall", "FPR (clean)", "pos/neg"], rows
-        )
+        lines += _table(["system", "register", "AUROC", "precision", "recall", "FPR (clean)", "pos/neg"], rows)
         lines.append("")
         rows = []
         for system, d in det.items():
@@ -118,9 +116,7 @@ def restoration_tables(results: dict[str, Any]) -> list[str]:
         rest = sq.get("restoration", {})
         if not rest:
             continue
-        lines.append(
-            f"**Restoration, {split}** (exact restore of substituted words; damage to untouched words)"
-        )
+        lines.append(f"**Restoration, {split}** (exact restore of substituted words; damage to untouched words)")
         lines.append("")
         rows = []
         for system, r in rest.items():
@@ -205,9 +201,7 @@ def span_tables(results: dict[str, Any]) -> list[str]:
         if rows:
             head = _dr(results).get("data", {}).get("headline_rate", 0.15)
             lines += [f"**Restoration by register, {split}** (shared table, rate {head:.2f})", ""]
-            lines += _table(
-                ["system", "register", "exact restore", "damage", "WER spun → restored"], rows
-            ) + [""]
+            lines += _table(["system", "register", "exact restore", "damage", "WER spun → restored"], rows) + [""]
     return lines
 
 
@@ -217,16 +211,18 @@ def speed_table(results: dict[str, Any]) -> list[str]:
     for system, d in sp.items():
         if not isinstance(d, dict):
             continue
+        label = "despin (same clean docs)" if system == "despin_clean_sample" else f"{system} (eval sets)"
         for verb in ("detect", "restore"):
             n = d.get(verb, {})
             if n.get("docs_per_s"):
                 rows.append(
                     [
-                        system,
+                        label,
                         verb,
-                        _f(n["docs_per_s"]),
+                        f"{n['docs_per_s']:,.1f}",
                         f"{n.get('chars_per_s', 0):,}",
-                        _f(n.get("ms_per_doc")),
+                        f"{n.get('ms_per_doc', 0):,.1f}",
+                        str(n.get("n_docs", "")),
                     ]
                 )
     if not rows:
@@ -237,7 +233,7 @@ def speed_table(results: dict[str, Any]) -> list[str]:
         f"peak RSS {sp.get('peak_rss_mb', '?')} MB, model load {sp.get('load_s', '?')} s)",
         "",
     ]
-    return lines + _table(["system", "verb", "docs/s", "chars/s", "ms/doc"], rows) + [""]
+    return lines + _table(["system", "verb", "docs/s", "chars/s", "ms/doc", "docs"], rows) + [""]
 
 
 def other_sections(results: dict[str, Any]) -> list[str]:
@@ -264,8 +260,7 @@ def markdown(results: dict[str, Any], *, source: str = "") -> str:
         f"# despin benchmark: {cfg.get('suite', '?')} suite, {results.get('created', '')}",
         "",
         f"Model `{version}`, git `{sha}`, "
-        f"seed {cfg.get('seed')}, config `{results.get('fingerprint', '')}`"
-        + (f", file `{source}`" if source else ""),
+        f"seed {cfg.get('seed')}, config `{results.get('fingerprint', '')}`" + (f", file `{source}`" if source else ""),
         "",
     ]
     lines += (
@@ -360,9 +355,7 @@ def readme_section(results: dict[str, Any], *, source: str) -> str:
         lines.append("")
     lines += speed_table(results)
     stem = source.removesuffix(".json")
-    lines.append(
-        f"Full tables: [`{stem}.md`](benchmarks/results/{stem}.md); plots: `benchmarks/results/{stem}-*.png`."
-    )
+    lines.append(f"Full tables: [`{stem}.md`](benchmarks/results/{stem}.md); plots: `benchmarks/results/{stem}-*.png`.")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -118,9 +118,7 @@ def run_suite(
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{created.date().isoformat()}-{git['sha']}" + ("" if cfg.suite == "full" else f"-{cfg.suite}")
     path = cfg.out_dir / f"{stem}.json"
-    path.write_text(
-        json.dumps(results, indent=1, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    path.write_text(json.dumps(results, indent=1, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8")
     (cfg.out_dir / f"{stem}.md").write_text(report.markdown(results, source=path.name), encoding="utf-8")
     if plots:
         plots_mod.plot_all(results, cfg.out_dir, stem)

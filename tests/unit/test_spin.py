@@ -53,9 +53,7 @@ def check_edits(out: Spin, original: str) -> None:
 
 def n_covered(out: Spin) -> int:
     """Word tokens of the original that synonym edits replaced."""
-    return sum(
-        len([t for t in tokenize(e.original) if t.kind == "word"]) for e in out.edits if e.kind == "synonym"
-    )
+    return sum(len([t for t in tokenize(e.original) if t.kind == "word"]) for e in out.edits if e.kind == "synonym")
 
 
 def test_table_fixture_parses_multiword_both_ways(table: SynonymLexicon) -> None:
@@ -227,9 +225,7 @@ def test_bad_options_are_config_errors(kwargs: dict[str, Any], message: str) -> 
 
 _word = st.sampled_from(WORDS + ["Rumah", "Joko", "yang", "di", "12", "kata-kata", "Besar"])
 _sep = st.sampled_from([" ", "  ", ", ", ". ", "\n", " - ", "\t", "! "])
-_texts = st.lists(st.tuples(_word, _sep), min_size=1, max_size=40).map(
-    lambda parts: "".join(w + s for w, s in parts)
-)
+_texts = st.lists(st.tuples(_word, _sep), min_size=1, max_size=40).map(lambda parts: "".join(w + s for w, s in parts))
 
 
 @settings(max_examples=150, deadline=None)
@@ -245,9 +241,7 @@ _texts = st.lists(st.tuples(_word, _sep), min_size=1, max_size=40).map(
 def test_property_gold_edits_undo_the_spin(
     text: str, rate: float, seed: int, mode: Any, capitalize: float, repeat: float, footer: bool
 ) -> None:
-    lex = SynonymLexicon.merge(
-        FULL, SynonymLexicon.from_pairs([("kata", "ujar kata"), ("rumah besar", "istana")])
-    )
+    lex = SynonymLexicon.merge(FULL, SynonymLexicon.from_pairs([("kata", "ujar kata"), ("rumah besar", "istana")]))
     out = spin(
         text,
         lexicon=lex,

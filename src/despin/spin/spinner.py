@@ -366,9 +366,7 @@ def spin(
     return spinner.spin(text, doc=doc)
 
 
-def spin_batch(
-    texts: Sequence[str], *, lexicon: SynonymLexicon, seed: int = 0, **options: object
-) -> list[Spin]:
+def spin_batch(texts: Sequence[str], *, lexicon: SynonymLexicon, seed: int = 0, **options: object) -> list[Spin]:
     """Spin many texts with one spinner; text ``i`` uses ``doc=i`` (see :meth:`Spinner.spin_batch`)."""
     return Spinner(lexicon, seed=seed, **options).spin_batch(texts)  # type: ignore[arg-type]
 
