@@ -126,7 +126,7 @@ def index_group() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--id-field", default="id", show_default=True, help="Record field with the document id.")
 @click.option("--text-field", default="text", show_default=True, help="Record field with the text.")
-@click.option("--batch-size", type=click.IntRange(1), default=None, help="Records per transaction [1000].")
+@click.option("--batch-size", type=click.IntRange(1), default=None, help="Records per transaction [4000].")
 @click.option("--skip-bad", is_flag=True, help="Exit 0 even when bad records were rejected.")
 @click.option("--compact/--no-compact", default=True, show_default=True, help="Merge postings at the end.")
 def index_add(index_path: str, files: tuple[str, ...], id_field: str, text_field: str,

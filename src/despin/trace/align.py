@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate
 
 from rapidfuzz.distance import Indel
@@ -85,14 +85,21 @@ class Aligner:
         self._vocab: dict[str, int] = {}
         self._ids = [self._vocab.setdefault(k, len(self._vocab)) for k in keys]
         content = [k[0].isalnum() for k in keys]
-        weights = [(weight(k) if weight else 1.0) if c else 0.0 for k, c in zip(keys, content, strict=True)]
+        by_key = {k: weight(k) for k in set(keys)} if weight else {}
+        weights = [by_key.get(k, 1.0) if c else 0.0 for k, c in zip(keys, content, strict=True)]
         self._content = content
         self._n_prefix = [0, *accumulate(int(c) for c in content)]
         self._w_prefix = [0.0, *accumulate(weights)]
         self._spun_spans: list[tuple[int, int]] | None = None
+        # The last source aligned without evidence, its counts and blocks: asking for its evidence next
+        # (what trace does for a source that passes) costs only the offsets, not a second alignment.
+        self._last: tuple[str, Alignment, list[tuple[int, int, int, int]]] | None = None
 
     def align(self, source: str, *, with_evidence: bool = True) -> Alignment:
         """Align the spun text to ``source``; substitutions (with offsets) only when ``with_evidence``."""
+        last = self._last
+        if with_evidence and last is not None and last[0] is source:
+            return replace(last[1], substitutions=self._evidence(source, last[2]) if last[2] else ())
         vocab = self._vocab
         src_ids = [vocab.get(k, -1) for k in _keys(source)]  # -1: a word the spun text lacks
         n_pre, w_pre, max_block = self._n_prefix, self._w_prefix, self.max_block
@@ -117,10 +124,11 @@ class Aligner:
         subs = [b for b in blocks if 0 < b[1] - b[0] <= max_block and 0 < b[3] - b[2] <= max_block
                 and n_pre[b[1]] > n_pre[b[0]]]  # a punctuation-only change is no synonym swap
         n_sub = sum(n_pre[b[1]] - n_pre[b[0]] for b in subs)
-        evidence: tuple[Substitution, ...] = ()
-        if with_evidence and subs:
-            evidence = self._evidence(source, subs)
-        return Alignment(evidence, n_pre[-1], n_equal, n_sub, w_pre[-1], w_equal)
+        counts = Alignment((), n_pre[-1], n_equal, n_sub, w_pre[-1], w_equal)
+        if not with_evidence:
+            self._last = (source, counts, subs)
+            return counts
+        return replace(counts, substitutions=self._evidence(source, subs) if subs else ())
 
     def _evidence(self, source: str, blocks: list[tuple[int, int, int, int]]) -> tuple[Substitution, ...]:
         if self._spun_spans is None:

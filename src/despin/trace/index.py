@@ -24,6 +24,7 @@ from despin.trace.fingerprint import FORMAT_VERSION, IndexConfig, features, toke
 from despin.trace.store import BatchResult, DocRow, Store, Verify
 
 NO_LEXICON = "none"
+_DF_CACHE_MAX = 500_000
 
 
 @dataclass
@@ -71,6 +72,10 @@ class Index:
     def __init__(self, store: Store, config: IndexConfig) -> None:
         self.store, self.config = store, config
         self._lock = threading.RLock()
+        # Document frequencies of tokens seen in queries, valid while the index holds ``_df_state`` docs
+        # (adds only ever grow it). Function words recur in every query: this halves the SQL per query.
+        self._df_cache: dict[str, int] = {}
+        self._df_state = -1
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -244,6 +249,19 @@ class Index:
 
     # -- retrieval -------------------------------------------------------------------------
 
+    def _df(self, feats: list[str], n_docs: int) -> dict[str, int]:
+        """``feature -> df`` of the known ``feats`` (call under the lock, inside a snapshot)."""
+        cache = self._df_cache
+        if self._df_state != n_docs or len(cache) > _DF_CACHE_MAX:
+            cache.clear()
+            self._df_state = n_docs
+        missing = [f for f in feats if f not in cache]
+        if missing:
+            found = self.store.df(missing)
+            for f in missing:
+                cache[f] = found.get(f, 0)
+        return {f: n for f in feats if (n := cache[f])}
+
     def candidates(
         self,
         text: str,
@@ -259,7 +277,7 @@ class Index:
         """
         feats, _ = features(text, self.config)
         n_docs = self.store.n_docs()
-        df = self.store.df(feats)
+        df = self._df(feats, n_docs)
         if not df or n_docs == 0:
             return [], df, n_docs
         cap = self.config.max_postings_df
