@@ -218,8 +218,19 @@ def eval_minhash(
     return out
 
 
+def _norm(phrase: str) -> str:
+    return " ".join(phrase.lower().split())
+
+
 def eval_learn(
-    ix: Index, lexicon: SynonymLexicon, train: list[Doc], other: list[Doc], *, seed: int, n_restore: int
+    ix: Index,
+    lexicon: SynonymLexicon,
+    train: list[Doc],
+    other: list[Doc],
+    *,
+    seed: int,
+    n_train: int,
+    n_restore: int,
 ) -> dict[str, Any]:
     """Learn the table of an unseen deterministic spinner from traced pages, then restore other pages.
 
@@ -227,6 +238,7 @@ def eval_learn(
     for the word, so the restorer's own lexicon cannot undo them and only the learned table can.
     Precision: a learned row is right when the spinner made that very substitution (a gold edit) on
     the training pages. Restore recall: gold edits of other pages restored to the original word.
+    The headline uses ``n_train`` pages; ``by_pages`` shows how table recall grows with more of ``train``.
     """
     opts: dict[str, Any] = {
         "lexicon": lexicon,
@@ -235,42 +247,51 @@ def eval_learn(
         "mode": "deterministic",
         "wrong_sense": 1.0,
     }
-    pairs: list[tuple[str, str]] = []
-    gold: set[tuple[str, str]] = set()
+    page_pairs: list[list[tuple[str, str]]] = []
+    page_gold: list[set[tuple[str, str]]] = []
     traced = 0
     for k, d in enumerate(train):
         s = spin(d.text, doc=k, **opts)
-        gold |= {
-            (" ".join(e.observed.lower().split()), " ".join(e.original.lower().split())) for e in s.edits
-        }
+        page_gold.append({(_norm(e.observed), _norm(e.original)) for e in s.edits})
         res = trace(s.text, index=ix, top=1)
-        traced += bool(res.matches) and res.matches[0].source_id == d.doc_id
-        pairs += pairs_from_trace(res.to_dict())
-    rows = learn_table(pairs, LearnConfig())
-    correct = sum((r.observed, r.original) in gold for r in rows)
-    out: dict[str, Any] = {
-        "n_train_pages": len(train),
-        "traced_to_true_source": traced,
-        "n_aligned_pairs": len(pairs),
-        "n_entries": len(rows),
-        "precision": round(correct / len(rows), 4) if rows else None,
-        "wrong_entries": [
-            f"{r.observed}<-{r.original} ({r.count})" for r in rows if (r.observed, r.original) not in gold
-        ][:10],
-    }
-    table = SynonymLexicon.from_pairs((r.original, r.observed, float(r.count)) for r in rows)
+        traced += bool(res.matches) and res.matches[0].source_id == d.doc_id and k < n_train
+        page_pairs.append(pairs_from_trace(res.to_dict()))
     spun_other = [spin(d.text, doc=10_000 + k, **opts) for k, d in enumerate(other[:n_restore])]
     n_gold = sum(len(s.edits) for s in spun_other)
-    out["table_recall_on_other_pages"] = round(
-        sum(
+
+    def learned(k: int) -> tuple[SynonymLexicon, dict[str, Any]]:
+        pairs = [p for pp in page_pairs[:k] for p in pp]
+        gold = set().union(*page_gold[:k])
+        rows = learn_table(pairs, LearnConfig())
+        table = SynonymLexicon.from_pairs((r.original, r.observed, float(r.count)) for r in rows)
+        hits = sum(
             1
             for s in spun_other
             for e in s.edits
-            if table.originals(" ".join(e.observed.lower().split())).get(" ".join(e.original.lower().split()))
+            if table.originals(_norm(e.observed)).get(_norm(e.original))
         )
-        / max(n_gold, 1),
-        4,
-    )
+        return table, {
+            "n_pages": k,
+            "n_aligned_pairs": len(pairs),
+            "n_entries": len(rows),
+            "precision": round(sum((r.observed, r.original) in gold for r in rows) / len(rows), 4)
+            if rows
+            else None,
+            "table_recall_on_other_pages": round(hits / max(n_gold, 1), 4),
+            "wrong_entries": [
+                f"{r.observed}<-{r.original} ({r.count})"
+                for r in rows
+                if (r.observed, r.original) not in gold
+            ][:10],
+        }
+
+    table, out = learned(n_train)
+    out["traced_to_true_source"] = traced
+    out["by_pages"] = {
+        str(k): {x: v for x, v in learned(k)[1].items() if x != "wrong_entries"}
+        for k in sorted({10, 25, n_train, 100, len(train)})
+        if k <= len(train)
+    }
     try:
         from despin import api
 
@@ -414,9 +435,15 @@ def run(cfg: Cfg) -> dict[str, Any]:
             "word3_t0.3": eval_minhash(refs, spun, unrelated, n=3, threshold=0.3),
         }
         in_index = {d.doc_id for d in refs}
-        train = [d for d in rest if d.doc_id in in_index][: 20 if quick else 50]
+        train = [d for d in rest if d.doc_id in in_index][: 20 if quick else 200]
         result["learn"] = eval_learn(
-            ix, lexicon, train, held + queries, seed=cfg.seed + 101, n_restore=10 if quick else 50
+            ix,
+            lexicon,
+            train,
+            held + queries,
+            seed=cfg.seed + 101,
+            n_train=20 if quick else 50,
+            n_restore=10 if quick else 50,
         )
         ix.close()
     result["despin"] = result["sizes"][sizes[-1]]["despin"]  # headline: the largest index
