@@ -176,3 +176,18 @@ def test_reader_sees_whole_batches_while_a_writer_adds(tmp_path: Path) -> None:
     assert len(reader) == 20  # a new read transaction sees the new batches
     reader.close()
     writer.close()
+
+
+def test_postings_naming_a_missing_document_are_corruption_not_a_wrong_answer(tmp_path: Path) -> None:
+    from despin.trace import trace
+
+    path = tmp_path / "refs.db"
+    docs = make_docs(5)
+    with Index.create(path) as ix:
+        ix.add(docs)
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM docs WHERE source_id=?", (docs[2][0],))
+    conn.commit()
+    conn.close()
+    with Index.open(path) as ix, pytest.raises(IndexCorruptError, match="not stored"):
+        trace(docs[2][1], index=ix)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from despin.errors import ConfigError
+from despin.errors import ConfigError, IndexCorruptError
 from despin.trace.align import Aligner, Alignment
 from despin.trace.index import Index
 from despin.types import SourceMatch, TraceResult
@@ -89,6 +89,8 @@ def trace(
     aligner = Aligner(text, weight=weight)
     matches: list[SourceMatch] = []
     for doc_id, _ in ranked:
+        if doc_id not in texts:
+            raise IndexCorruptError(f"{index.store.path}: postings name document {doc_id}, which is not stored")
         source_id, source = texts[doc_id]
         a = aligner.align(source, with_evidence=False)
         score = match_score(a)
