@@ -191,3 +191,8 @@ def test_postings_naming_a_missing_document_are_corruption_not_a_wrong_answer(tm
     conn.close()
     with Index.open(path) as ix, pytest.raises(IndexCorruptError, match="not stored"):
         trace(docs[2][1], index=ix)
+
+
+def test_index_in_a_missing_directory_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot create"):
+        Index.create(tmp_path / "no" / "such" / "dir" / "refs.db")

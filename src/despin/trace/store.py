@@ -135,6 +135,8 @@ class Store:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
             os.replace(tmp, path)
+        except (sqlite3.Error, OSError) as exc:
+            raise InputError(f"cannot create an index at {path}: {exc}") from None
         finally:
             for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
                 leftover.unlink(missing_ok=True)
