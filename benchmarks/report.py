@@ -288,7 +288,10 @@ def readme_section(results: dict[str, Any], *, source: str) -> str:
         f"(results file [`{source}`](benchmarks/results/{source}), git `{sha}`, "
         f"seed {cfg.get('seed')}). Dev and test are held-out splits (never trained on); the spinner is "
         "`despin.spin` with the model's lexicon (*shared*) or with a pair-disjoint half of it (*disjoint*, "
-        "the restorer gets the other half).",
+        "the restorer gets the other half). Baselines: `ppl` flags text by KenLM perplexity (CCNet-style, "
+        "threshold at the 90th percentile of clean dev text); `most_frequent` replaces every word by its most "
+        "frequent candidate original. Exact restore is per substituted word; damage is the share of untouched "
+        "words the restorer changed; WER counts the footer and repeated words too.",
         "",
     ]
     rows = []
