@@ -182,8 +182,12 @@ def _detector_samples(data_dir: Path, model: Model, *, seed: int, per_corpus: in
     return {"x": xs, "y": ys, "register": registers}
 
 
-def fit_detector(samples: dict[str, Any], *, max_fpr: float = 0.01) -> dict[str, Any]:
-    """Logistic regression, then the lowest threshold with clean FPR <= ``max_fpr`` in every register."""
+def fit_detector(samples: dict[str, Any], *, max_fpr: float = 0.005) -> dict[str, Any]:
+    """Logistic regression, then the lowest threshold with clean FPR <= ``max_fpr`` in every register.
+
+    The target is 1% on unseen text; fitting to 0.5% on calib leaves room for the sampling noise of
+    a few hundred documents per register (at 1% on calib, Wikipedia dev came out at 3.3%).
+    """
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
