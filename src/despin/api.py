@@ -77,12 +77,19 @@ def restore(
     return (model or load_model()).restore(text, table=table, remove_footer=remove_footer, threshold=threshold)
 
 
-def trace(text: str, *, index: Index, top: int = 5) -> TraceResult:
-    """Find the sources of ``text`` in ``index``, best first, with the aligned substitutions."""
+def trace(text: str, *, index: Index, top: int = 5, with_text: bool = False) -> TraceResult:
+    """Find the sources of ``text`` in ``index``, best first, with the aligned substitutions.
+
+    Args:
+        text: the (possibly spun) document.
+        index: an open reference index (``despin.Index.open(path)``).
+        top: at most this many matches.
+        with_text: include each match's source text, for showing the evidence side by side.
+    """
     from despin.trace import trace as trace_core
 
     text = check_text(text, max_chars=MAX_CHARS)
-    return trace_core(text, index=index, top=top)
+    return trace_core(text, index=index, top=top, with_text=with_text)
 
 
 def spin(
