@@ -1,0 +1,1 @@
+"""Adapters that run despin inside other frameworks (each imports its framework lazily)."""
