@@ -30,6 +30,7 @@ from despin.model.splits import split_of
 from despin.spin import spin
 from despin.text.tokenize import tokenize
 from despin.trace import DEFAULT_THRESHOLD, Index, trace
+from despin.trace.index import DEFAULT_MAX_IDS
 from despin.trace.learn import LearnConfig, learn_table, pairs_from_trace
 
 RATES = (0.2, 0.4, 0.6)
@@ -131,14 +132,20 @@ def build_despin(refs: list[Doc], path: Path) -> dict[str, Any]:
     }
 
 
-def eval_despin(ix: Index, spun: list[tuple[str, str]], unrelated: list[tuple[str, str]]) -> dict[str, Any]:
+def eval_despin(
+    ix: Index,
+    spun: list[tuple[str, str]],
+    unrelated: list[tuple[str, str]],
+    *,
+    max_ids: int = DEFAULT_MAX_IDS,
+) -> dict[str, Any]:
     wall: list[float] = []
     cpu: list[float] = []
     r1 = r10 = 0
     true_scores: list[float] = []
     for sid, text in spun:
         c0, t0 = time.process_time(), time.perf_counter()
-        res = trace(text, index=ix, top=10)
+        res = trace(text, index=ix, top=10, max_ids=max_ids)
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         ids = [m.source_id for m in res.matches]
@@ -151,12 +158,12 @@ def eval_despin(ix: Index, spun: list[tuple[str, str]], unrelated: list[tuple[st
     for _, text in spun:  # the retrieval stage alone, and the ids it reads (for the 1M extrapolation)
         c0 = time.process_time()
         with ix.store.snapshot():
-            _, df, _ = ix.candidates(text, limit=10, max_query_features=64)
+            _, df, _ = ix.candidates(text, limit=10, max_query_features=64, max_ids=max_ids)
         retrieval_cpu.append(time.process_time() - c0)
-        postings.append(sum(sorted(n for n in df.values() if n <= cap)[:64]))
+        postings.append(ids_read(df, cap=cap, max_ids=max_ids))
     false = []
     for sid, text in unrelated:
-        res = trace(text, index=ix, top=1)
+        res = trace(text, index=ix, top=1, max_ids=max_ids)
         if res.matches:
             false.append(
                 {"query": sid, "matched": res.matches[0].source_id, "score": round(res.matches[0].score, 4)}
@@ -174,6 +181,18 @@ def eval_despin(ix: Index, spun: list[tuple[str, str]], unrelated: list[tuple[st
         "false_match_rate": round(len(false) / len(unrelated), 4),
         "false_matches": false[:10],
     }
+
+
+def ids_read(df: dict[str, int], *, cap: int, max_ids: int, n_features: int = 64, n_min: int = 8) -> int:
+    """Posting ids one query reads: the selection rule of ``Index.candidates``, replayed on its dfs."""
+    total = budget = 0
+    budget = max_ids
+    for k, n in enumerate(sorted(n for n in df.values() if n <= cap)[:n_features]):
+        if k >= n_min and n > budget:
+            break
+        total += n
+        budget -= n
+    return total
 
 
 def shingles(text: str, n: int) -> set[bytes]:
@@ -371,9 +390,10 @@ def extrapolate(sizes: dict[int, dict[str, Any]], target: int = 1_000_000) -> di
 
     Query CPU = alignment (independent of the index size: ~2 candidates of article length) +
     retrieval, which is linear in the ids read. Ids read per query grow linearly with the index
-    (a token's df grows with it) until ``max_postings_df`` caps every token (64 x 5,000 ids). We fit
+    (a token's df grows with it) until the per-query budget ``max_ids`` (20,000) stops them. We fit
     retrieval ms per id read across the measured sizes, scale ids read linearly, cap them, and add the
-    alignment time measured at the largest size. Disk grows linearly with bytes/doc.
+    alignment time measured at the largest size. Disk grows linearly with bytes/doc. Whether the
+    budget costs recall at 1M is estimated by ``budget_proxy`` in :func:`run`.
     """
     import numpy as np
 
@@ -385,7 +405,7 @@ def extrapolate(sizes: dict[int, dict[str, Any]], target: int = 1_000_000) -> di
     retr = np.array([r["retrieval_cpu_mean_ms"] for r in d])
     per_id, fixed = np.polyfit(ids_read, retr, 1)
     per_ref = float(np.polyfit(np.array(xs, dtype=float), ids_read, 1)[0])
-    ids_target = min(per_ref * target, 64 * 5000)
+    ids_target = min(per_ref * target, DEFAULT_MAX_IDS)
     align_p50 = d[-1]["cpu_p50_ms"] - d[-1]["retrieval_cpu_p50_ms"]
     align_p99 = d[-1]["cpu_p99_ms"] - d[-1]["retrieval_cpu_p50_ms"]
     retr_target = float(fixed + per_id * ids_target)
@@ -454,6 +474,20 @@ def run(cfg: Cfg) -> dict[str, Any]:
             result["sizes"][size] = per
         assert ix is not None
         largest = sizes[-1]
+        # At 1M references a token's df is ~1M/N times larger, so the 20k-id budget keeps the tokens that
+        # a budget of 20k * N / 1M keeps here: tracing with it now estimates recall at 1M.
+        proxy_ids = max(1, int(DEFAULT_MAX_IDS * largest / 1_000_000))
+        result["budget_proxy_1m"] = {
+            "max_ids": proxy_ids,
+            **{
+                str(r): {
+                    k: v
+                    for k, v in eval_despin(ix, spun[r], unrelated, max_ids=proxy_ids).items()
+                    if k in ("recall@1", "recall@10", "false_match_rate", "cpu_p50_ms", "cpu_p99_ms")
+                }
+                for r in RATES
+            },
+        }
         result["minhash_lsh"] = {
             "refs": largest,
             "word5_t0.7": eval_minhash(refs, spun, unrelated, n=5, threshold=0.7),

@@ -7,7 +7,7 @@ import re
 
 from despin.errors import ConfigError, IndexCorruptError
 from despin.trace.align import Aligner, Alignment
-from despin.trace.index import Index
+from despin.trace.index import DEFAULT_MAX_IDS, Index
 from despin.types import SourceMatch, TraceResult
 
 # Calibrated on benchmarks/trace.py (seed 0, 27k references): true sources of 60%-spun IndoSum test
@@ -45,6 +45,7 @@ def trace(
     threshold: float | None = None,
     n_candidates: int | None = None,
     max_query_features: int = DEFAULT_QUERY_FEATURES,
+    max_ids: int = DEFAULT_MAX_IDS,
     with_text: bool = False,
 ) -> TraceResult:
     """Find the sources of ``text`` in ``index``, best first, each with its aligned substitutions.
@@ -56,6 +57,8 @@ def trace(
         threshold: the least score reported; :data:`DEFAULT_THRESHOLD` when None.
         n_candidates: how many retrieved documents may be verified by alignment (``max(top, 5)`` when None).
         max_query_features: how many of the query's rarest tokens drive retrieval.
+        max_ids: budget of posting ids read per query (beyond the 8 rarest tokens); bounds the
+            retrieval cost at any index size (see :meth:`Index.candidates`).
         with_text: include each match's source text.
 
     Returns:
@@ -71,7 +74,9 @@ def trace(
         raise ConfigError(f"threshold must be in [0, 1], got {threshold}")
     limit = n_candidates or max(top, DEFAULT_CANDIDATES)
     with index._lock, index.store.snapshot():
-        ranked, df, n_docs = index.candidates(text, limit=limit, max_query_features=max_query_features)
+        ranked, df, n_docs = index.candidates(
+            text, limit=limit, max_query_features=max_query_features, max_ids=max_ids
+        )
         if ranked:
             floor = ranked[0][1] * MIN_RETRIEVAL_RATIO
             ranked = [(i, s) for i, s in ranked if s >= floor]
