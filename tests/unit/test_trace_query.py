@@ -108,3 +108,14 @@ def test_patchwork_of_two_sources_finds_both(index: Index) -> None:
 def test_empty_index(tmp_path: Path) -> None:
     with Index.create(tmp_path / "empty.db") as ix:
         assert trace("apa saja", index=ix).matches == ()
+
+
+def test_a_tiny_id_budget_still_uses_the_eight_rarest_tokens(index: Index) -> None:
+    source_id, text = DOCS[40]
+    spun = spin(text, lexicon=LEXICON, rate=0.4, seed=11).text
+    with index.store.snapshot():
+        full, df, _ = index.candidates(spun, limit=3, max_query_features=64)
+        tiny, _, _ = index.candidates(spun, limit=3, max_query_features=64, max_ids=1)
+    assert full[0][0] == tiny[0][0]
+    assert tiny[0][1] < full[0][1]  # fewer tokens scored
+    assert trace(spun, index=index, max_ids=1).matches[0].source_id == source_id
