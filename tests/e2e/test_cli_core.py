@@ -50,7 +50,7 @@ def test_restore_json_edits_rebuild_the_text_and_plain_output_matches(model: Mod
 
 
 def test_stdin_is_read_with_dash() -> None:
-    proc = _run("detect", "-", stdin="Harga beras naik di pasar tradisional.".encode())
+    proc = _run("detect", "-", stdin=b"Harga beras naik di pasar tradisional.")
     assert proc.returncode == 0 and json.loads(proc.stdout)["is_spun"] is False
 
 
