@@ -31,9 +31,7 @@ def test_scan_with_an_index_adds_the_trace_matches(tmp_path: Path) -> None:
     (tmp_path / "in" / "spun.jsonl").write_text("".join(json.dumps(r) + "\n" for r in spun), encoding="utf-8")
 
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli, ["scan", str(tmp_path / "in"), "-o", str(out), "--index", str(index_path)]
-    )
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path / "in"), "-o", str(out), "--index", str(index_path)])
     assert result.exit_code == 0, result.output
 
     records = [json.loads(x) for x in (out / "spun.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -42,8 +40,7 @@ def test_scan_with_an_index_adds_the_trace_matches(tmp_path: Path) -> None:
         for rec in records:
             assert rec["despin"]["sources"] == api.trace(rec["text"], index=ix).to_dict()["matches"]
     found = sum(
-        bool(r["despin"]["sources"]) and r["despin"]["sources"][0]["source_id"] == r["source_id"]
-        for r in records
+        bool(r["despin"]["sources"]) and r["despin"]["sources"][0]["source_id"] == r["source_id"] for r in records
     )
     assert found >= 14  # spun copies trace back to the article they were made from
     stats = json.loads((out / "stats.json").read_text())

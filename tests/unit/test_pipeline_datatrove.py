@@ -51,9 +51,7 @@ def test_filter_splits_a_corpus_under_datatrove_local_executor(tmp_path: Path) -
     from despin.integrations.datatrove import DespinAnnotator, DespinFilter
 
     (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "news.jsonl").write_text(
-        "".join(json.dumps(r) + "\n" for r in rows()), encoding="utf-8"
-    )
+    (tmp_path / "in" / "news.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows()), encoding="utf-8")
     LocalPipelineExecutor(
         pipeline=[
             JsonlReader(str(tmp_path / "in")),

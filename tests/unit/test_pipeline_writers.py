@@ -81,9 +81,7 @@ def test_lenient_records_round_trip_huge_ints_and_nan(tmp_path: Path) -> None:
 
 def test_parquet_output_keeps_columns_compression_and_adds_a_despin_struct(tmp_path: Path) -> None:
     src = tmp_path / "p.parquet"
-    table = pa.table(
-        {"id": pa.array([1, 2], pa.int32()), "text": ["Harga naik.", "Banjir."], "tags": [["a"], []]}
-    )
+    table = pa.table({"id": pa.array([1, 2], pa.int32()), "text": ["Harga naik.", "Banjir."], "tags": [["a"], []]})
     pq.write_table(table, src, compression="zstd")
     outs = []
     for run in range(2):

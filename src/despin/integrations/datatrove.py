@@ -38,9 +38,7 @@ try:
     from datatrove.data import Document, DocumentsPipeline  # type: ignore[import-untyped,unused-ignore]
     from datatrove.pipeline.base import PipelineStep  # type: ignore[import-untyped,unused-ignore]
 except ImportError:  # pragma: no cover - exercised only without datatrove
-    raise MissingDependencyError(
-        "despin.integrations.datatrove needs datatrove: pip install datatrove"
-    ) from None
+    raise MissingDependencyError("despin.integrations.datatrove needs datatrove: pip install datatrove") from None
 
 METADATA_KEY = "despin"
 
