@@ -30,11 +30,27 @@ def decode_text(data: bytes, *, name: str = "input", max_bytes: int) -> str:
 
 
 def check_text(text: object, *, name: str = "input", max_chars: int | None = None) -> str:
-    """Validate a text value from any interface: a non-blank ``str`` within ``max_chars``."""
+    """Validate a text value from any interface: a non-blank ``str`` of valid Unicode within ``max_chars``.
+
+    A lone surrogate (``"\\ud800"``, which ``json.loads`` and Python string literals let through) is
+    not Unicode text: it cannot be encoded as UTF-8, so the LM and the index could not take it.
+
+    Example:
+        >>> check_text("a\\ud800b", name="x")
+        Traceback (most recent call last):
+        ...
+        despin.errors.InputError: x: unpaired surrogate '\\ud800' at character 1; send valid Unicode
+    """
     if not isinstance(text, str):
         raise InputError(f"{name}: text must be a string, got {type(text).__name__}")
     if not text.strip():
         raise InputError(f"{name}: text is empty")
     if max_chars is not None and len(text) > max_chars:
         raise InputError(f"{name}: text has {len(text):,} characters, over the {max_chars:,} limit")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"{name}: unpaired surrogate {text[exc.start]!r} at character {exc.start}; send valid Unicode"
+        ) from None
     return text

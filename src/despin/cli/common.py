@@ -9,8 +9,9 @@ import click
 import orjson
 
 from despin import __version__
+from despin.api import MAX_CHARS
 from despin.errors import DespinError
-from despin.textio import decode_text
+from despin.textio import check_text, decode_text
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 
@@ -32,7 +33,11 @@ def cli() -> None:
 
 
 def read_input(source: str, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
-    """Read FILE or ``-`` (stdin) as UTF-8 text; empty, binary, invalid or oversized input is an InputError."""
+    """Read FILE or ``-`` (stdin) as UTF-8 text; empty, binary, invalid or oversized input is an InputError.
+
+    Oversized means over ``max_bytes`` bytes, or over the API's ``MAX_CHARS`` characters (checked here
+    too, so that the error names the file).
+    """
     if source == "-":
         stream: IO[bytes] = sys.stdin.buffer
         data = stream.read(max_bytes + 1)
@@ -44,7 +49,7 @@ def read_input(source: str, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
         except OSError as exc:
             raise click.BadParameter(f"cannot read {source}: {exc.strerror}", param_hint="FILE") from exc
         name = source
-    return decode_text(data, name=name, max_bytes=max_bytes)
+    return check_text(decode_text(data, name=name, max_bytes=max_bytes), name=name, max_chars=MAX_CHARS)
 
 
 def emit_json(obj: Any) -> None:
