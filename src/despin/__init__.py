@@ -11,6 +11,7 @@ import despin.restore
 import despin.spin
 import despin.trace  # noqa: F401
 from despin.api import detect, load_model, restore, spin, trace  # noqa: E402
+from despin.pipeline.scan import ScanStats, scan  # noqa: E402
 from despin.trace import Index  # noqa: E402
 from despin.types import (  # noqa: E402
     Detection,
@@ -31,6 +32,7 @@ __all__ = [
     "Footer",
     "Index",
     "Restoration",
+    "ScanStats",
     "SourceMatch",
     "Span",
     "Spin",
@@ -41,6 +43,7 @@ __all__ = [
     "detect",
     "load_model",
     "restore",
+    "scan",
     "spin",
     "trace",
 ]
