@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from despin.errors import MissingDependencyError
@@ -35,6 +35,9 @@ class NgramLM:
         self._kenlm = kenlm
         self.model = kenlm.Model(path)
         self.order: int = self.model.order
+        # A fresh KenLM state: the class itself, not a method wrapping it, because decoding
+        # creates thousands per document.
+        self.new_state: Callable[[], Any] = kenlm.State
 
     def begin(self) -> Any:
         state = self._kenlm.State()
@@ -45,9 +48,6 @@ class NgramLM:
         state = self._kenlm.State()
         self.model.NullContextWrite(state)
         return state
-
-    def new_state(self) -> Any:
-        return self._kenlm.State()
 
     def advance(self, state: Any, word: str) -> tuple[float, Any]:
         """Score ``word`` after ``state``; return (log10 p, next state)."""

@@ -8,7 +8,6 @@ never seen.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,16 +63,31 @@ class CandidateGenerator:
         self.min_count = min_count
         self.max_candidates = max_candidates
         self.max_phrase_len = max(lexicon.max_phrase_len, table.max_phrase_len if table else 1)
-        self._total = max(1, sum(vocab.values()))
+        total = self._total = max(1, sum(vocab.values()))
         self._cache: dict[str, tuple[Candidate, ...]] = {}
-        self._logps: dict[str, float] = {}
+        self._none: set[str] = set()  # phrases known to have no candidate
+        # Add-one unigram log-probabilities of every corpus word, once: ranking looks up thousands.
+        self._logps = {w: math.log((c + 1) / total) for w, c in vocab.items()}
+        self._log_unseen = math.log(1 / total)
         self._known_words = frozenset(w for w, c in vocab.items() if c >= min_count)
+        self._known_originals: dict[str, dict[str, float]] = {}
+        # Every multi-word key of the reverse channels and its word prefixes: a phrase outside this
+        # set has no candidate, and neither has any longer phrase that starts with it.
+        prefixes: set[str] = set()
+        for index in (lexicon.to_json_dicts()[1], table.to_json_dicts()[1] if table else {}, self.neighbours):
+            for key in index:
+                words = key.split(" ")
+                for n in range(2, len(words) + 1):
+                    prefixes.add(" ".join(words[:n]))
+        self._phrase_prefixes = frozenset(prefixes)
 
     def _logp(self, word: str) -> float:
         hit = self._logps.get(word)
-        if hit is None:
-            hit = self._logps[word] = math.log((self.vocab.get(word, 0) + 1) / self._total)
-        return hit
+        return self._log_unseen if hit is None else hit
+
+    def may_extend(self, phrase: str) -> bool:
+        """Whether ``phrase`` (two or more words) or a longer phrase starting with it may have candidates."""
+        return phrase in self._phrase_prefixes
 
     def _known(self, phrase: str) -> bool:
         if " " not in phrase:
@@ -94,27 +108,45 @@ class CandidateGenerator:
         """
         lex = self.lexicon
         hops = {**{y: 1.0 for y in lex.synonyms(observed)}, **lex.originals(observed)}
-        via = sorted(hops, key=lambda y: -self.vocab.get(y, 0))[: self.two_hop_width]
+        count = self.vocab.get
+        via = sorted(hops, key=lambda y: -count(y, 0))[: self.two_hop_width]
+        # out[orig] = the strongest path's P, keys in first-seen order. Merged a dict at a time
+        # (C-level dict operations) because a word's originals number in the hundreds.
         out: dict[str, float] = {}
-        known = self._known_words
         for y in via:
             hy = hops[y]
-            for orig, p in lex.originals(y).items():
-                if p * hy > out.get(orig, 0.0) and (orig in known or self._known(orig)):
-                    out[orig] = p * hy
-        return dict(heapq.nlargest(self.two_hop_keep, out.items(), key=itemgetter(1)))
+            known = self._originals_known(y)
+            paths = known if hy == 1.0 else {orig: p * hy for orig, p in known.items()}
+            stronger_before = {o: out[o] for o in paths.keys() & out.keys() if out[o] >= paths[o]}
+            out |= paths  # new keys go last, in this hop's order; old keys keep their place
+            out |= stronger_before
+        # sorted(reverse=True) is stable, so ties keep first-seen order, as heapq.nlargest would.
+        return dict(sorted(out.items(), key=itemgetter(1), reverse=True)[: self.two_hop_keep])
+
+    def _originals_known(self, word: str) -> dict[str, float]:
+        """``lexicon.originals(word)`` without the originals the corpus does not know; cached, never mutated."""
+        hit = self._known_originals.get(word)
+        if hit is None:
+            known = self._known_words
+            hit = {o: p for o, p in self.lexicon.originals(word).items() if o in known or self._known(o)}
+            self._known_originals[word] = hit
+        return hit
 
     def candidates(self, observed: str) -> tuple[Candidate, ...]:
         """Candidates for ``observed`` (lower-case), best first; cached per phrase."""
         hit = self._cache.get(observed)
         if hit is not None:
             return hit
+        if observed in self._none:
+            return ()
         if not (
             self.lexicon.originals(observed)
             or observed in self.neighbours
-            or (self.two_hop and " " not in observed and self.lexicon.synonyms(observed))
+            or (self.two_hop and " " not in observed and self.lexicon.weights(observed))
             or (self.table is not None and self.table.originals(observed))
         ):
+            if len(self._none) < 500_000:
+                self._none.add(observed)
             return ()
         found: dict[str, tuple[float, str]] = {}
         if self.table is not None:
@@ -132,8 +164,12 @@ class CandidateGenerator:
                 for orig, p in self._two_hop(observed).items():
                     if orig not in found and orig != observed:
                         found[orig] = (math.log(p), "two_hop")
-        ranked = heapq.nlargest(self.max_candidates, found.items(), key=lambda kv: kv[1][0] + self._unigram(kv[0]))
-        out = tuple(Candidate(orig, tuple(orig.split(" ")), lc, src) for orig, (lc, src) in ranked)
+        items = list(found.items())
+        logp, unseen = self._logps.get, self._log_unseen
+        prior = [lc + (logp(o, unseen) if " " not in o else self._unigram(o)) for o, (lc, _) in items]
+        # Stable descending sort: the same order and ties as heapq.nlargest, without a Python key call per item.
+        top = sorted(range(len(items)), key=prior.__getitem__, reverse=True)[: self.max_candidates]
+        out = tuple(Candidate(orig, tuple(orig.split(" ")), lc, src) for orig, (lc, src) in (items[i] for i in top))
         if len(self._cache) < 200_000:
             self._cache[observed] = out
         return out

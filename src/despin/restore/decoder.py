@@ -8,6 +8,10 @@ A path explains the observed tokens as a sequence of arcs: *keep* a token, *repl
 where keeping a word costs ``ln(1 - rho)`` and replacing it costs ``ln(rho) + ln P(obs | orig)``,
 ``rho`` being the prior that a word was spun. The beam keeps the best hypotheses per position,
 recombined by KenLM state, so decoding is exact Viterbi whenever the beam does not overflow.
+
+Building the lattice, decoding it and scoring the confidence of each edit ask KenLM for many of
+the same transitions (the observed words, each candidate after the observed left context, the
+word after it); a :class:`Transitions` memo shared by the three scores each one once.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ from typing import Any
 LN10 = math.log(10.0)
 
 
-@dataclass(frozen=True, slots=True)
+# Arcs are created by the thousand per document, so they are neither frozen (a frozen
+# dataclass costs 5x more to create) nor compared by value: they compare by identity, and a
+# lattice never holds two equal arcs at one position.
+@dataclass(slots=True, eq=False)
 class Arc:
     start: int  # token index within the sentence
     length: int  # observed tokens consumed
@@ -30,78 +37,140 @@ class Arc:
     original: str = ""  # the candidate original, for "synonym"
 
 
-@dataclass(slots=True)
-class _Hyp:
-    score: float
-    state: Any
-    back: _Hyp | None
-    arc: Arc | None
+# A hypothesis is a tuple (score, state, back, arc): Viterbi makes thousands per document and a
+# tuple costs a fraction of an object. ``back`` is the hypothesis it extends.
+_Hyp = tuple[float, Any, Any, "Arc | None"]
 
 
-def viterbi(lm: Any, arcs_at: Sequence[Sequence[Arc]], *, lm_weight: float = 1.0, beam: int = 8) -> list[Arc]:
-    """Best arc sequence covering all positions. ``arcs_at[p]`` are the arcs starting at token p."""
+class Transitions:
+    """KenLM transitions scored so far in one sentence: ``(id(state), word) -> (state, log10 p, next state)``.
+
+    KenLM states are objects, so the memo is keyed by identity, which is cheaper to hash than
+    the state; each entry holds its source state, so no id is reused while the memo lives.
+    States equal in value are interchangeable (KenLM scores depend on the value only): callers
+    swap a fresh state for the observed one it equals (:attr:`observed`), so later look-ups hit.
+
+    Args:
+        lm: an :class:`~despin.lm.ngram.NgramLM`.
+    """
+
+    __slots__ = ("lm", "memo", "observed")
+
+    def __init__(self, lm: Any) -> None:
+        self.lm = lm
+        self.memo: dict[tuple[int, str], tuple[Any, float, Any]] = {}
+        # observed[p]: the state after the sentence's first p observed words, once scored.
+        self.observed: list[Any] = []
+
+    def step(self, state: Any, word: str) -> tuple[float, Any]:
+        """log10 P(word | state) and the next state."""
+        key = (id(state), word)
+        hit = self.memo.get(key)
+        if hit is None:
+            out = self.lm.new_state()
+            hit = self.memo[key] = (state, self.lm.model.BaseScore(state, word, out), out)
+        return hit[1], hit[2]
+
+    def context(self, left: Sequence[str], *, bos: bool, position: int | None = None) -> Any:
+        """The state after ``left``, from the sentence start (``bos``) or from no context.
+
+        With ``position``, an equal observed state is returned in place of the computed one.
+        """
+        state = self.lm.begin() if bos else self.lm.null()
+        for word in left:
+            _, state = self.step(state, word)
+        if position is not None and position < len(self.observed) and state == self.observed[position]:
+            state = self.observed[position]
+        return state
+
+    def window(self, state: Any, words: Sequence[str], *, eos: bool) -> float:
+        """log10 P(words | state), plus the sentence end if ``eos``."""
+        total = 0.0
+        for word in words:
+            lp, state = self.step(state, word)
+            total += lp
+        if eos:
+            total += self.lm.end(state)
+        return float(total)
+
+
+def viterbi(
+    lm: Any,
+    arcs_at: Sequence[Sequence[Arc]],
+    *,
+    lm_weight: float = 1.0,
+    beam: int = 8,
+    transitions: Transitions | None = None,
+) -> list[Arc]:
+    """Best arc sequence covering all positions. ``arcs_at[p]`` are the arcs starting at token p.
+
+    ``transitions`` may hold transitions already scored for this sentence (by the lattice).
+    """
+    trans = transitions if transitions is not None else Transitions(lm)
+    memo, observed = trans.memo, trans.observed
+    score_fn, new_state = lm.model.BaseScore, lm.new_state
     n = len(arcs_at)
     w = lm_weight * LN10
     frontier: list[dict[Any, _Hyp]] = [{} for _ in range(n + 1)]
-    start = lm.begin()
-    frontier[0][start] = _Hyp(0.0, start, None, None)
-    score_fn = lm.model.BaseScore
-    new_state = lm.new_state
+    start = observed[0] if observed else lm.begin()
+    frontier[0][start] = (0.0, start, None, None)
     for p in range(n):
         hyps = frontier[p]
         if not hyps:
             continue
-        arcs = arcs_at[p]
-        if len(hyps) == 1 and len(arcs) == 1 and arcs[0].length == 1:
-            # The common case, a kept word after the beam collapsed: no choice, no recombination.
-            (hyp,) = hyps.values()
-            arc = arcs[0]
-            state, lp = hyp.state, 0.0
-            for word in arc.words:
-                out = new_state()
-                lp += score_fn(state, word, out)
-                state = out
-            score = hyp.score + w * lp + arc.cost
-            prev = frontier[p + 1].get(state)
-            if prev is None or score > prev.score:
-                frontier[p + 1][state] = _Hyp(score, state, hyp, arc)
-            continue
         if len(hyps) > beam:
-            hyps = dict(sorted(hyps.items(), key=lambda kv: -kv[1].score)[:beam])
+            hyps = dict(sorted(hyps.items(), key=lambda kv: -kv[1][0])[:beam])
+        # A path that has forgotten its divergence reaches the observed state again: use that
+        # very object, whose onward transitions the lattice already scored.
+        same = observed[p + 1] if p + 1 < len(observed) else None
+        live = list(hyps.values())
         for arc in arcs_at[p]:
             target = frontier[p + arc.length]
-            for hyp in hyps.values():
-                state = hyp.state
+            words, cost = arc.words, arc.cost
+            for hyp in live:
+                state = hyp[1]
                 lp = 0.0
-                for word in arc.words:
-                    out = new_state()
-                    lp += score_fn(state, word, out)
-                    state = out
-                score = hyp.score + w * lp + arc.cost
+                for word in words:
+                    key = (id(state), word)
+                    hit = memo.get(key)
+                    if hit is None:
+                        out = new_state()
+                        s = score_fn(state, word, out)
+                        if same is not None and out == same:
+                            out = same
+                        memo[key] = (state, s, out)
+                        state = out
+                    else:
+                        s, state = hit[1], hit[2]
+                    lp += s
+                score = hyp[0] + w * lp + cost
                 prev = target.get(state)
-                if prev is None or score > prev.score:
-                    target[state] = _Hyp(score, state, hyp, arc)
+                if prev is None or score > prev[0]:
+                    target[state] = (score, state, hyp, arc)
     best: _Hyp | None = None
     best_score = -math.inf
     for hyp in frontier[n].values():
-        total = hyp.score + w * lm.end(hyp.state)
+        total = hyp[0] + w * lm.end(hyp[1])
         if total > best_score:
             best, best_score = hyp, total
     path: list[Arc] = []
-    while best is not None and best.arc is not None:
-        path.append(best.arc)
-        best = best.back
+    while best is not None and best[3] is not None:
+        path.append(best[3])
+        best = best[2]
     path.reverse()
     return path
 
 
 def window_score(
-    lm: Any, left: Sequence[str], middle: Sequence[str], right: Sequence[str], *, bos: bool, eos: bool
+    lm: Any,
+    left: Sequence[str],
+    middle: Sequence[str],
+    right: Sequence[str],
+    *,
+    bos: bool,
+    eos: bool,
+    transitions: Transitions | None = None,
 ) -> float:
     """log10 P of ``middle + right`` given ``left``: the part of a sentence score an arc choice changes."""
-    state = lm.begin() if bos else lm.null()
-    _, state = lm.advance_many(state, left)
-    total, state = lm.advance_many(state, list(middle) + list(right))
-    if eos:
-        total += lm.end(state)
-    return float(total)
+    trans = transitions if transitions is not None else Transitions(lm)
+    return trans.window(trans.context(left, bos=bos), [*middle, *right], eos=eos)

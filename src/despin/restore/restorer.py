@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from despin.errors import ConfigError
 from despin.lm.ngram import lm_token
 from despin.restore.candidates import Candidate, CandidateGenerator
-from despin.restore.decoder import LN10, Arc, viterbi, window_score
+from despin.restore.decoder import LN10, Arc, Transitions, viterbi
 from despin.restore.footer import find_footer
 from despin.text.normalize import lm_key
 from despin.text.tokenize import Token, sentences, tokenize
@@ -103,6 +104,8 @@ class Restorer:
         self._null = lm.null()
         self._unigrams: dict[str, float] = {}
         self._spin_costs: dict[tuple[str, float, str, int], float] = {}
+        self._keep_costs: tuple[dict[str, float], dict[str, float]] = ({}, {})  # by odd capital, then word
+        self._option_cache: list[dict[str, tuple[_Option, ...]]] = [{} for _ in range(candidates.max_phrase_len + 1)]
 
     def _unigram(self, word: str) -> float:
         hit = self._unigrams.get(word)
@@ -155,57 +158,113 @@ class Restorer:
         isolated, anywhere = shares
         return anywhere < 0.03 if in_name else isolated < 0.03
 
-    def _arcs(self, toks: list[Token], lo: int, hi: int, sent_start: int) -> tuple[list[list[Arc]], int, int, int]:
+    def _options(self, phrase: str, length: int) -> tuple[_Option, ...]:
+        """Candidate originals of an observed phrase of ``length`` tokens, with their channel costs; cached."""
+        cache = self._option_cache[length]
+        hit = cache.get(phrase)
+        if hit is None:
+            hit = tuple(
+                (cand.words, self._spin_cost(cand, length), cand.original, cand.source in ("neighbour", "two_hop"))
+                for cand in self.candidates.candidates(phrase)
+            )
+            if len(cache) < 200_000:
+                cache[phrase] = hit
+        return hit
+
+    def _arcs(self, toks: list[Token], lo: int, hi: int, sent_start: int) -> _Lattice:
         c = self.config
-        max_len = self.candidates.max_phrase_len
         keys = [lm_token(t) for t in toks[lo:hi]]
+        n = hi - lo
         # One pass over the observed sentence gives every left-context state and each word's
         # log-probability; words the LM finds plausible in place are not worth a candidate search.
         lm = self.lm
-        states = [lm.begin()]
+        score_fn, new_state = lm.model.BaseScore, lm.new_state
+        trans = Transitions(lm)
+        memo = trans.memo
+        state = lm.begin()
+        states = trans.observed = [state]
+        unigrams = self._unigrams
         fit: list[float] = []  # log10 P(word | context) - log10 P(word): how much the context wants it
         for word in keys:
-            lp, st = lm.advance(states[-1], word)
-            states.append(st)
-            fit.append(lp - self._unigram(word))
+            out = new_state()
+            lp = score_fn(state, word, out)
+            memo[(id(state), word)] = (state, lp, out)
+            states.append(out)
+            state = out
+            u = unigrams.get(word)
+            fit.append(lp - (self._unigram(word) if u is None else u))
         fit.append(0.0)
-        arcs_at: list[list[Arc]] = []
-        n_cand = n_cap = n_rep = 0
-        for p in range(hi - lo):
+        lat = _Lattice(keys, trans, [], [False] * n)
+        keep_costs = self._keep_costs
+        for p in range(n):
             k = lo + p
             tok = toks[k]
+            word = keys[p]
             if tok.kind != "word":
-                arcs_at.append([Arc(p, 1, (keys[p],), 0.0, "keep")])
+                lat.arcs_at.append([Arc(p, 1, (word,), 0.0, "keep")])
                 continue
-            odd = self._odd_capital(toks, k, sent_start)
-            n_cap += odd
-            arcs = [Arc(p, 1, (keys[p],), self._keep_cost(keys[p], odd), "keep")]
-            # A capitalised word that is not odd may be a name: only a synonym link may change it,
-            # never mere distributional similarity (which would turn "Bandung" into "Jakarta").
-            name = k != sent_start and tok.text[:1].isupper() and not odd
-            suspicious = odd or fit[p] + fit[p + 1] < c.gate
-            if suspicious:
-                found: list[tuple[float, Arc]] = []
-                for length in range(1, min(max_len, hi - lo - p) + 1):
-                    if length > 1 and toks[k + length - 1].kind != "word":
-                        break
-                    phrase = " ".join(keys[p : p + length])
-                    follow = keys[p + length : p + length + 1]
-                    for cand in self.candidates.candidates(phrase):
-                        if name and cand.source in ("neighbour", "two_hop"):
-                            continue
-                        lp, _ = lm.advance_many(states[p], cand.words + tuple(follow))
-                        arc = Arc(p, length, cand.words, self._spin_cost(cand, length), "synonym", cand.original)
-                        found.append((LN10 * c.lm_weight * lp + arc.cost, arc))
-                found.sort(key=lambda fa: -fa[0])
-                arcs.extend(arc for _, arc in found[: c.max_candidates])
-                n_cand += bool(found)
-            if p > 0 and keys[p] == keys[p - 1] and toks[k - 1].kind == "word":
-                n_rep += 1
-                arcs[0] = Arc(p, 1, (keys[p],), arcs[0].cost + self._no_repeat, "keep")
+            odd = lat.odd[p] = tok.text[:1].isupper() and self._odd_capital(toks, k, sent_start)
+            lat.n_capital += odd
+            keep_cost = keep_costs[odd].get(word)
+            if keep_cost is None:
+                keep_cost = self._keep_cost(word, odd)
+                if len(keep_costs[odd]) < 500_000:
+                    keep_costs[odd][word] = keep_cost
+            arcs = [Arc(p, 1, (word,), keep_cost, "keep")]
+            if odd or fit[p] + fit[p + 1] < c.gate:
+                # A capitalised word that is not odd may be a name: only a synonym link may change it,
+                # never mere distributional similarity (which would turn "Bandung" into "Jakarta").
+                name = k != sent_start and tok.text[:1].isupper() and not odd
+                n_found = self._replacements(toks, lat, p, k, name, arcs)
+                lat.n_candidates += n_found > 0
+            if p > 0 and word == keys[p - 1] and toks[k - 1].kind == "word":
+                lat.n_repeat += 1
+                arcs[0] = Arc(p, 1, (word,), arcs[0].cost + self._no_repeat, "keep")
                 arcs.append(Arc(p, 1, (), self._repeat, "repeat"))
-            arcs_at.append(arcs)
-        return arcs_at, n_cand, n_cap, n_rep
+            lat.arcs_at.append(arcs)
+        return lat
+
+    def _replacements(self, toks: list[Token], lat: _Lattice, p: int, k: int, name: bool, arcs: list[Arc]) -> int:
+        """Append to ``arcs`` the best ``max_candidates`` replacements of spans starting at ``p``.
+
+        Candidates are ranked by LM score in the observed context (with the next observed word)
+        plus channel cost. Returns how many candidates were ranked.
+        """
+        c = self.config
+        gen = self.candidates
+        keys, n = lat.keys, len(lat.keys)
+        trans = lat.transitions
+        memo, score_fn, new_state = trans.memo, self.lm.model.BaseScore, self.lm.new_state
+        left = trans.observed[p]
+        lm_w = LN10 * c.lm_weight
+        found: list[tuple[float, int, tuple[str, ...], float, str]] = []
+        phrase = keys[p]
+        for length in range(1, min(gen.max_phrase_len, n - p) + 1):
+            if length > 1:
+                if toks[k + length - 1].kind != "word":
+                    break
+                phrase = f"{phrase} {keys[p + length - 1]}"
+                if not gen.may_extend(phrase):
+                    break  # no candidate for this phrase nor for any longer one
+            follow = keys[p + length : p + length + 1]
+            for words, cost, original, weak in self._options(phrase, length):
+                if name and weak:
+                    continue
+                # log10 P(words + follow | observed left context), summed in the order viterbi
+                # sums; the memo keeps the transitions for viterbi (a repeat look-up rarely hits).
+                lp = 0.0
+                state = left
+                for word in (*words, *follow):
+                    out = new_state()
+                    s = score_fn(state, word, out)
+                    memo[(id(state), word)] = (state, s, out)
+                    lp += s
+                    state = out
+                found.append((lm_w * lp + cost, length, words, cost, original))
+        found.sort(key=itemgetter(0), reverse=True)  # stable: ties keep proposal order
+        for _, length, words, cost, original in found[: c.max_candidates]:
+            arcs.append(Arc(p, length, words, cost, "synonym", original))
+        return len(found)
 
     # -- decoding ---------------------------------------------------------------------------
     def restore(self, text: str) -> RestoreOutcome:
@@ -220,54 +279,56 @@ class Restorer:
         for s_lo, s_hi in sentences(body, toks):
             for lo in range(s_lo, s_hi, MAX_SENTENCE_TOKENS):
                 hi = min(s_hi, lo + MAX_SENTENCE_TOKENS)
-                arcs_at, nc, ncap, nrep = self._arcs(toks, lo, hi, s_lo)
-                n_cand, n_cap, n_rep = n_cand + nc, n_cap + ncap, n_rep + nrep
-                if nc == 0 and nrep == 0 and ncap == 0:
+                lat = self._arcs(toks, lo, hi, s_lo)
+                n_cand, n_cap, n_rep = n_cand + lat.n_candidates, n_cap + lat.n_capital, n_rep + lat.n_repeat
+                if lat.n_candidates == 0 and lat.n_repeat == 0 and lat.n_capital == 0:
                     continue
-                path = viterbi(self.lm, arcs_at, lm_weight=self.config.lm_weight, beam=self.config.beam)
-                sent_edits, g = self._edits(body, toks, lo, hi, s_lo, arcs_at, path)
+                path = viterbi(
+                    self.lm,
+                    lat.arcs_at,
+                    lm_weight=self.config.lm_weight,
+                    beam=self.config.beam,
+                    transitions=lat.transitions,
+                )
+                sent_edits, g = self._edits(body, toks, lo, s_lo, lat, path)
                 edits.extend(sent_edits)
                 gain += g
         return RestoreOutcome(tuple(edits), footer, n_words, n_cand, n_cap, n_rep, gain)
 
     def _edits(
-        self,
-        body: str,
-        toks: list[Token],
-        lo: int,
-        hi: int,
-        sent_start: int,
-        arcs_at: list[list[Arc]],
-        path: list[Arc],
+        self, body: str, toks: list[Token], lo: int, sent_start: int, lat: _Lattice, path: list[Arc]
     ) -> tuple[list[Edit], float]:
         order = self.lm.order
+        trans = lat.transitions
+        lm_w = LN10 * self.config.lm_weight
         emitted: list[tuple[str, ...]] = [arc.words for arc in path]
+        n_emitted = sum(len(ws) for ws in emitted)
+        before = 0  # words emitted before the current arc
         out: list[Edit] = []
         gain = 0.0
         for idx, arc in enumerate(path):
+            n_before, before = before, before + len(arc.words)
             p = arc.start
             k = lo + p
             tok = toks[k]
-            odd = tok.kind == "word" and arc.kind == "keep" and self._odd_capital(toks, k, sent_start)
+            odd = tok.kind == "word" and arc.kind == "keep" and lat.odd[p]
             if arc.kind == "keep" and not odd:
                 continue
             left = [w for ws in emitted[max(0, idx - order) : idx] for w in ws][-(order - 1) :]
             right = [w for ws in emitted[idx + 1 : idx + order] for w in ws][: order - 1]
-            bos = sum(len(ws) for ws in emitted[:idx]) < order - 1
-            eos = sum(len(ws) for ws in emitted[idx + 1 :]) < order - 1
+            bos = n_before < order - 1
+            eos = n_emitted - before < order - 1
             # Posterior of the chosen arc among every arc over the same span, the rest of the path fixed.
-            rivals = [a for a in arcs_at[p] if a.length == arc.length]
+            rivals = [a for a in lat.arcs_at[p] if a.length == arc.length]
             if arc.length > 1:
-                keep_words = tuple(lm_token(t) for t in toks[k : k + arc.length])
-                keep_cost = sum(self._keep_cost(w, False) for w in keep_words)
+                keep_words = tuple(lat.keys[p : p + arc.length])
+                keep_cost = sum(self._keep_cost(word, False) for word in keep_words)
                 rivals.append(Arc(p, arc.length, keep_words, keep_cost, "keep"))
-            scores = [
-                LN10 * self.config.lm_weight * window_score(self.lm, left, a.words, right, bos=bos, eos=eos) + a.cost
-                for a in rivals
-            ]
+            context = trans.context(left, bos=bos, position=p)
+            scores = [lm_w * trans.window(context, [*a.words, *right], eos=eos) + a.cost for a in rivals]
             top = max(scores)
             z = sum(math.exp(s - top) for s in scores)
-            mine = next(s for a, s in zip(rivals, scores, strict=True) if a == arc)
+            mine = next(s for a, s in zip(rivals, scores, strict=True) if a is arc)
             confidence = math.exp(mine - top) / z
             keep_score = next((s for a, s in zip(rivals, scores, strict=True) if a.kind == "keep"), mine)
             if arc.kind == "keep":  # an odd capital the LM would keep: only its case is restored
@@ -278,7 +339,7 @@ class Restorer:
             # spinner's word because no single one reaches the bar restores nothing.
             p_changed = 1.0 - math.exp(keep_score - top) / z if keep_score != mine else 1.0 - confidence
             if p_changed < self.config.min_confidence:
-                if arc.kind == "synonym" and arc.length == 1 and self._odd_capital(toks, k, sent_start):
+                if arc.kind == "synonym" and arc.length == 1 and lat.odd[p]:
                     # Unsure of the original, but sure the capital is the spinner's: restore the case.
                     out.append(Edit(tok.start, tok.end, tok.text, tok.text.lower(), 1.0 - confidence, "case"))
                 continue
@@ -288,13 +349,28 @@ class Restorer:
                 prev = toks[k - 1]
                 out.append(Edit(prev.end, tok.end, body[prev.end : tok.end], "", confidence, "repeat"))
                 continue
-            restored = _match_case(
-                arc.original, tok.text, first=(k == sent_start), odd=self._odd_capital(toks, k, sent_start)
-            )
+            restored = _match_case(arc.original, tok.text, first=(k == sent_start), odd=lat.odd[p])
             observed = body[tok.start : last.end]
             if restored != observed:
                 out.append(Edit(tok.start, last.end, observed, restored, confidence, "synonym"))
         return out, gain
+
+
+# (emitted words, channel cost, original, weak): a weak candidate has no lexicon link of its own.
+_Option = tuple[tuple[str, ...], float, str, bool]
+
+
+@dataclass(slots=True)
+class _Lattice:
+    """One sentence window's lattice and what building it learned."""
+
+    keys: list[str]  # LM tokens of the observed words
+    transitions: Transitions  # KenLM transitions scored so far, shared with the decoder
+    arcs_at: list[list[Arc]]  # arcs starting at each position
+    odd: list[bool]  # per position: a common word capitalised mid-sentence
+    n_candidates: int = 0
+    n_capital: int = 0
+    n_repeat: int = 0
 
 
 def _match_case(original: str, observed: str, *, first: bool, odd: bool) -> str:
