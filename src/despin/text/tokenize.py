@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+# Bump when tokenization changes: index headers record it, and an index built with another
+# version is refused instead of answering with fingerprints that no longer line up.
+TOKENIZER_VERSION = "1"
+
 # Order matters: numbers with separators before plain words, so "1.500" is one token.
 _TOKEN_RE = re.compile(
     r"""
