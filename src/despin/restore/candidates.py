@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import repeat
 from operator import itemgetter
 
 from despin.lexicon import SynonymLexicon
@@ -108,8 +109,10 @@ class CandidateGenerator:
         """
         lex = self.lexicon
         hops = {**{y: 1.0 for y in lex.synonyms(observed)}, **lex.originals(observed)}
-        count = self.vocab.get
-        via = sorted(hops, key=lambda y: -count(y, 0))[: self.two_hop_width]
+        # The most frequent first (a stable sort: ties keep hop order), counted without a Python key call.
+        names = list(hops)
+        counts = list(map(self.vocab.get, names, repeat(0)))
+        via = [names[i] for i in sorted(range(len(names)), key=counts.__getitem__, reverse=True)[: self.two_hop_width]]
         # out[orig] = the strongest path's P, keys in first-seen order. Merged a dict at a time
         # (C-level dict operations) because a word's originals number in the hundreds.
         out: dict[str, float] = {}
@@ -124,11 +127,13 @@ class CandidateGenerator:
         return dict(sorted(out.items(), key=itemgetter(1), reverse=True)[: self.two_hop_keep])
 
     def _originals_known(self, word: str) -> dict[str, float]:
-        """``lexicon.originals(word)`` without the originals the corpus does not know; cached, never mutated."""
+        """``lexicon.originals(word)`` without the originals the corpus does not know; cached, never mutated.
+
+        (Vocabulary entries are single LM tokens, never spaced, so a phrase is known when each of its words is.)
+        """
         hit = self._known_originals.get(word)
         if hit is None:
-            known = self._known_words
-            hit = {o: p for o, p in self.lexicon.originals(word).items() if o in known or self._known(o)}
+            hit = {o: p for o, p in self.lexicon.originals(word).items() if self._known(o)}
             self._known_originals[word] = hit
         return hit
 
@@ -153,8 +158,8 @@ class CandidateGenerator:
             for orig, p in self.table.originals(observed).items():
                 # A learned table is evidence about this very spinner: floor it well above the lexicon.
                 found[orig] = (math.log(max(p, 0.3)), "table")
-        for orig, p in self.lexicon.originals(observed).items():
-            if orig not in found and self._known(orig):
+        for orig, p in self._originals_known(observed).items():
+            if orig not in found:
                 found[orig] = (math.log(p), "lexicon")
         if " " not in observed:
             for orig in self.neighbours.get(observed, ()):

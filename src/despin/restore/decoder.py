@@ -11,7 +11,8 @@ recombined by KenLM state, so decoding is exact Viterbi whenever the beam does n
 
 Building the lattice, decoding it and scoring the confidence of each edit ask KenLM for many of
 the same transitions (the observed words, each candidate after the observed left context, the
-word after it); a :class:`Transitions` memo shared by the three scores each one once.
+word after it); a :class:`Transitions` memo shared by the three scores each one once. Calling
+KenLM from Python costs far more than its look-up (the word is re-encoded on every call).
 """
 
 from __future__ import annotations
@@ -43,12 +44,10 @@ _Hyp = tuple[float, Any, Any, "Arc | None"]
 
 
 class Transitions:
-    """KenLM transitions scored so far in one sentence: ``(id(state), word) -> (state, log10 p, next state)``.
+    """KenLM transitions scored so far in one sentence: ``(state, word) -> (log10 p, next state)``.
 
-    KenLM states are objects, so the memo is keyed by identity, which is cheaper to hash than
-    the state; each entry holds its source state, so no id is reused while the memo lives.
-    States equal in value are interchangeable (KenLM scores depend on the value only): callers
-    swap a fresh state for the observed one it equals (:attr:`observed`), so later look-ups hit.
+    Keyed by the state's value, so a path that has forgotten where it diverged finds the
+    transitions scored along another one.
 
     Args:
         lm: an :class:`~despin.lm.ngram.NgramLM`.
@@ -58,29 +57,24 @@ class Transitions:
 
     def __init__(self, lm: Any) -> None:
         self.lm = lm
-        self.memo: dict[tuple[int, str], tuple[Any, float, Any]] = {}
+        self.memo: dict[tuple[Any, str], tuple[float, Any]] = {}
         # observed[p]: the state after the sentence's first p observed words, once scored.
         self.observed: list[Any] = []
 
     def step(self, state: Any, word: str) -> tuple[float, Any]:
         """log10 P(word | state) and the next state."""
-        key = (id(state), word)
+        key = (state, word)
         hit = self.memo.get(key)
         if hit is None:
             out = self.lm.new_state()
-            hit = self.memo[key] = (state, self.lm.model.BaseScore(state, word, out), out)
-        return hit[1], hit[2]
+            hit = self.memo[key] = (self.lm.model.BaseScore(state, word, out), out)
+        return hit
 
-    def context(self, left: Sequence[str], *, bos: bool, position: int | None = None) -> Any:
-        """The state after ``left``, from the sentence start (``bos``) or from no context.
-
-        With ``position``, an equal observed state is returned in place of the computed one.
-        """
+    def context(self, left: Sequence[str], *, bos: bool) -> Any:
+        """The state after ``left``, from the sentence start (``bos``) or from no context."""
         state = self.lm.begin() if bos else self.lm.null()
         for word in left:
             _, state = self.step(state, word)
-        if position is not None and position < len(self.observed) and state == self.observed[position]:
-            state = self.observed[position]
         return state
 
     def window(self, state: Any, words: Sequence[str], *, eos: bool) -> float:
@@ -106,13 +100,12 @@ def viterbi(
 
     ``transitions`` may hold transitions already scored for this sentence (by the lattice).
     """
-    trans = transitions if transitions is not None else Transitions(lm)
-    memo, observed = trans.memo, trans.observed
+    memo = (transitions if transitions is not None else Transitions(lm)).memo
     score_fn, new_state = lm.model.BaseScore, lm.new_state
     n = len(arcs_at)
     w = lm_weight * LN10
     frontier: list[dict[Any, _Hyp]] = [{} for _ in range(n + 1)]
-    start = observed[0] if observed else lm.begin()
+    start = lm.begin()
     frontier[0][start] = (0.0, start, None, None)
     for p in range(n):
         hyps = frontier[p]
@@ -120,9 +113,6 @@ def viterbi(
             continue
         if len(hyps) > beam:
             hyps = dict(sorted(hyps.items(), key=lambda kv: -kv[1][0])[:beam])
-        # A path that has forgotten its divergence reaches the observed state again: use that
-        # very object, whose onward transitions the lattice already scored.
-        same = observed[p + 1] if p + 1 < len(observed) else None
         live = list(hyps.values())
         for arc in arcs_at[p]:
             target = frontier[p + arc.length]
@@ -131,18 +121,13 @@ def viterbi(
                 state = hyp[1]
                 lp = 0.0
                 for word in words:
-                    key = (id(state), word)
+                    key = (state, word)
                     hit = memo.get(key)
                     if hit is None:
                         out = new_state()
-                        s = score_fn(state, word, out)
-                        if same is not None and out == same:
-                            out = same
-                        memo[key] = (state, s, out)
-                        state = out
-                    else:
-                        s, state = hit[1], hit[2]
-                    lp += s
+                        hit = memo[key] = (score_fn(state, word, out), out)
+                    lp += hit[0]
+                    state = hit[1]
                 score = hyp[0] + w * lp + cost
                 prev = target.get(state)
                 if prev is None or score > prev[0]:

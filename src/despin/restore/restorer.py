@@ -188,7 +188,7 @@ class Restorer:
         for word in keys:
             out = new_state()
             lp = score_fn(state, word, out)
-            memo[(id(state), word)] = (state, lp, out)
+            memo[(state, word)] = (lp, out)
             states.append(out)
             state = out
             u = unigrams.get(word)
@@ -257,7 +257,7 @@ class Restorer:
                 for word in (*words, *follow):
                     out = new_state()
                     s = score_fn(state, word, out)
-                    memo[(id(state), word)] = (state, s, out)
+                    memo[(state, word)] = (s, out)
                     lp += s
                     state = out
                 found.append((lm_w * lp + cost, length, words, cost, original))
@@ -324,7 +324,7 @@ class Restorer:
                 keep_words = tuple(lat.keys[p : p + arc.length])
                 keep_cost = sum(self._keep_cost(word, False) for word in keep_words)
                 rivals.append(Arc(p, arc.length, keep_words, keep_cost, "keep"))
-            context = trans.context(left, bos=bos, position=p)
+            context = trans.context(left, bos=bos)
             scores = [lm_w * trans.window(context, [*a.words, *right], eos=eos) + a.cost for a in rivals]
             top = max(scores)
             z = sum(math.exp(s - top) for s in scores)
