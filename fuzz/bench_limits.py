@@ -8,6 +8,8 @@ Each case runs in a fresh subprocess (so its peak RSS is its own) with the real 
 * ``punct``           punctuation only, no word at all
 * ``word_1mb``        a single 1 MB "word" of letters
 * ``doc_20mb``        20 MB of repeated words: over the 5M-character limit, so only the rejection is timed
+* ``trace_spun``      ``trace`` of a long spun copy (every 7th word swapped) against an index holding its source:
+                      the alignment is an LCS over whole documents, so its cost grows faster than the length
 
 Usage::
 
@@ -52,6 +54,9 @@ FULL: list[tuple[str, int, tuple[str, ...]]] = [
     ("punct", 1_000_000, ("detect", "restore")),
     ("word_1mb", 1_000_000, ("detect", "restore")),
     ("doc_20mb", 20_000_000, ("detect", "restore")),
+    ("trace_spun", 140_000, ("trace",)),
+    ("trace_spun", 560_000, ("trace",)),
+    ("trace_spun", 2_200_000, ("trace",)),
 ]
 QUICK: list[tuple[str, int, tuple[str, ...]]] = [
     ("news", 100_000, ("detect", "restore")),
@@ -60,6 +65,8 @@ QUICK: list[tuple[str, int, tuple[str, ...]]] = [
     ("punct", 100_000, ("detect",)),
     ("word_1mb", 1_000_000, ("detect", "restore")),
     ("doc_20mb", 20_000_000, ("detect",)),
+    ("trace_spun", 35_000, ("trace",)),
+    ("trace_spun", 140_000, ("trace",)),
 ]
 
 
@@ -96,7 +103,29 @@ def make_case(case: str, size: int) -> str:
         return ("!?.,;" * (size // 5 + 1))[:size]
     if case == "word_1mb":
         return "a" * size
+    if case == "trace_spun":
+        return " ".join(w if i % 7 else "anyar" for i, w in enumerate(_trace_source(size).split(" ")))
     raise SystemExit(f"unknown case {case}")
+
+
+def _trace_source(size: int) -> str:
+    """About ``size`` bytes of news words on one line (the source of the spun copy)."""
+    return _cut(re.sub(r"\s+", " ", news_text(size)), size).rsplit(" ", 1)[0]
+
+
+def _trace(text: str, size: int) -> Any:
+    import tempfile
+
+    import despin
+    from despin.trace import Index
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with Index.create(Path(tmp) / "refs.db") as ix:
+            ix.add([("source", _trace_source(size))])
+        with Index.open(Path(tmp) / "refs.db") as ix:
+            t0 = time.perf_counter()
+            result = despin.trace(text, index=ix)
+            return result, time.perf_counter() - t0
 
 
 def run_one(case: str, size: int, verb: str) -> dict[str, Any]:
@@ -105,18 +134,24 @@ def run_one(case: str, size: int, verb: str) -> dict[str, Any]:
     from despin.errors import DespinError
 
     model = despin.load_model()
-    despin.restore("Pemerintah bakal membangun jalan raya anyar di kota itu.", model=model)  # load every table
+    if verb != "trace":
+        despin.restore("Pemerintah bakal membangun jalan raya anyar di kota itu.", model=model)  # load the tables
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     text = make_case(case, size)
     fn = despin.detect if verb == "detect" else despin.restore
     t0 = time.perf_counter()
     error = None
     try:
-        out = fn(text, model=model)
-        n_spans = len(out.spans) if verb == "detect" else len(out.edits)  # type: ignore[union-attr]
+        if verb == "trace":  # timed without building the index
+            result, seconds = _trace(text, size)
+            n_spans = len(result.matches[0].substitutions) if result.matches else 0
+        else:
+            out = fn(text, model=model)
+            n_spans = len(out.spans) if verb == "detect" else len(out.edits)  # type: ignore[union-attr]
+            seconds = time.perf_counter() - t0
     except DespinError as exc:
         error, n_spans = f"{type(exc).__name__}: {exc}", 0
-    seconds = time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
     mb = len(text.encode()) / 1e6
     return {
         "case": case,
