@@ -200,11 +200,6 @@ def test_api_broken_model_directory_is_a_model_error_naming_the_file(
         despin.load_model(model_variants[variant])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (detect/detector.py): a text with no word at all (emoji, punctuation, digits) has every rate 0 "
-    "and scores the bias alone, 0.84 today; with --threshold 0.5 it is called spun on no evidence",
-)
 @pytest.mark.parametrize("text", ["😀😀😀", "!?.,;" * 20, "12345 678"], ids=["emoji", "punctuation", "digits"])
 def test_api_a_text_without_words_is_not_scored_as_spun(model: Model, text: str) -> None:
     assert despin.detect(text, model=model).score < 0.5

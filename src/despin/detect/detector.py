@@ -111,7 +111,9 @@ class SpinDetector:
 
     def detect(self, outcome: RestoreOutcome, *, threshold: float | None = None) -> Detection:
         """The document verdict; spans are the edits' observed spans with their confidences."""
-        score = self.probability(features(outcome))
+        # With no word there is nothing a spinner could have touched; the regression's intercept
+        # alone would otherwise score such a text (emoji, digits, punctuation) around 0.8.
+        score = self.probability(features(outcome)) if outcome.n_words else 0.0
         cut = self.threshold if threshold is None else threshold
         if not 0.0 <= cut <= 1.0:
             raise ConfigError(f"threshold must be in [0, 1], got {cut}")
