@@ -135,11 +135,6 @@ def test_index_add_refuses_a_text_over_the_api_limit(tmp_path: Path) -> None:
     assert res.json()["added"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cli/index.py _parquet_rows catches only OSError; a file that is not Parquet raises "
-    "pyarrow.lib.ArrowInvalid and despin index add dies with a traceback",
-)
 def test_index_add_garbage_parquet_is_a_clear_error(shard_dir: Path, tmp_path: Path) -> None:
     res = run_cli("index", "add", "--index", tmp_path / "refs.db", shard(shard_dir, "garbage"))
     assert res.returncode == 1 and "garbage.parquet" in res.stderr

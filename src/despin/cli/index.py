@@ -69,20 +69,26 @@ def _json_lines(path: Path) -> Iterator[tuple[int, Any] | BadRecord]:
 
 
 def _parquet_rows(path: Path, fields: tuple[str, str]) -> Iterator[tuple[int, Any] | BadRecord]:
+    """``(row number, record)`` per row of a Parquet file; a file that is not (or no longer) Parquet is a
+    :class:`BadRecord` at the row where reading stopped, like a damaged JSONL.gz."""
     try:
+        import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
         raise MissingDependencyError("reading Parquet needs pyarrow: pip install 'despin[parquet]'") from None
+    row = 0
     try:
         pf = pq.ParquetFile(path)
         present = [f for f in fields if f in pf.schema_arrow.names]
-        row = 0
         for batch in pf.iter_batches(columns=present, batch_size=4096):
             for rec in batch.to_pylist():
                 row += 1
                 yield row, rec
-    except OSError as exc:
-        raise InputError(f"cannot read Parquet file {path}: {exc}") from None
+    except (OSError, pa.ArrowException) as exc:
+        if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+            raise InputError(f"cannot read Parquet file {path}: {exc.strerror}") from None
+        where = f"{path}:row {row + 1}" if row else str(path)
+        yield BadRecord(where, f"not a readable Parquet file ({type(exc).__name__}: {exc})")
 
 
 def iter_records(path: Path, *, id_field: str, text_field: str) -> Iterator[tuple[str, str] | BadRecord]:
