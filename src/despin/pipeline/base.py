@@ -117,15 +117,19 @@ class Reject:
     def to_dict(self) -> dict[str, Any]:
         """The reject record: position, reason, detail and the raw input cut to ``RAW_LIMIT`` chars."""
         raw = self.raw.decode("utf-8", "backslashreplace") if isinstance(self.raw, bytes) else self.raw
-        # Lone surrogates (from JSON "\ud800" escapes) cannot be written as UTF-8: escape them.
-        raw = raw.encode("utf-8", "backslashreplace").decode("utf-8")
+        raw = _utf8_safe(raw)
         d: dict[str, Any] = {"shard": self.shard.id}
         d["row" if self.shard.fmt == "parquet" else "line"] = self.line
-        d |= {"reason": self.reason.value, "detail": self.detail}
+        d |= {"reason": self.reason.value, "detail": _utf8_safe(self.detail)}
         if self.doc_id is not None:
-            d["id"] = self.doc_id
+            d["id"] = _utf8_safe(self.doc_id)
         d |= {"raw": raw[:RAW_LIMIT], "raw_chars": len(raw), "raw_truncated": len(raw) > RAW_LIMIT}
         return d
+
+
+def _utf8_safe(s: str) -> str:
+    """``s`` with lone surrogates (from JSON "\\ud800" escapes), which UTF-8 cannot hold, written as ``\\ud800``."""
+    return s.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class Step(ABC):
