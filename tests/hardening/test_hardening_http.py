@@ -71,12 +71,6 @@ def test_http_binary_invalid_utf8_and_gzip_bodies_get_a_json_4xx(client: TestCli
     assert 400 <= resp.status_code < 500 and set(resp.json()) == {"error", "message"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (server/app.py): a body that is not UTF-8 (binary, Latin-1, gzip) gets 400 "
-    '{"error": "HTTPError", "message": "There was an error parsing the body"}, not the 422 InputError '
-    "every other bad body gets, and the message does not say what is wrong",
-)
 @pytest.mark.parametrize("name", sorted(BAD_BYTES))
 def test_http_binary_invalid_utf8_and_gzip_bodies_get_422_saying_why(client: TestClient, name: str) -> None:
     headers = {"content-type": "application/json"} | ({"content-encoding": "gzip"} if name == "gzip" else {})

@@ -104,6 +104,19 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def _not_utf8_message(request: Request, exc: UnicodeDecodeError) -> str:
+    """Why a body that is not UTF-8 was refused, e.g. ``byte 0xe9 at position 14``."""
+    byte = exc.object[exc.start] if exc.start < len(exc.object) else 0
+    message = (
+        f"request body is not valid UTF-8 (byte 0x{byte:02x} at position {exc.start}); "
+        'send a JSON object such as {"text": "..."} encoded as UTF-8'
+    )
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in {"", "identity"}:
+        message += f", uncompressed (Content-Encoding: {encoding} is not supported)"
+    return message
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:
@@ -125,6 +138,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = str(exc.detail)
         if exc.status_code == 404:
             message = f"no such endpoint: {request.method} {request.url.path} (the API is listed at /docs)"
+        elif exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI turns a body that does not decode into a bare 400; say what is wrong, as a 422.
+            return _error(422, "InputError", _not_utf8_message(request, exc.__cause__))
         elif exc.status_code == 405:
             allowed = (exc.headers or {}).get("Allow", "")
             message = (
