@@ -155,11 +155,6 @@ def test_index_add_and_stats_on_a_damaged_index_exit_1(
     assert copy.read_bytes() == before  # a damaged file is never written to
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Index.add (Python API) does not check its texts: an empty text is indexed, a lone surrogate "
-    "raises UnicodeEncodeError, None raises AttributeError, bytes raise TypeError (not InputError)",
-)
 @pytest.mark.parametrize("text", ["", "x\ud800y", None, b"bytes"], ids=["empty", "surrogate", "none", "bytes"])
 def test_index_api_add_checks_its_texts(tmp_path: Path, text: object) -> None:
     with Index.create(tmp_path / "refs.db") as ix, pytest.raises(InputError):

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from despin import __version__
-from despin.errors import ConfigError, IndexMismatchError
+from despin.errors import ConfigError, IndexMismatchError, InputError
+from despin.textio import check_text
 from despin.trace.fingerprint import FORMAT_VERSION, IndexConfig, features, tokenizer_version
 from despin.trace.store import BatchResult, DocRow, Store, Verify
 
@@ -221,6 +222,10 @@ class Index:
 
         Ids already in the index are skipped: with the same text as duplicates, with another text as
         conflicts (listed in the report). Interrupting the call keeps every batch committed so far.
+
+        Raises:
+            InputError: an id that is not a non-empty string, or a text that is not a non-blank string
+                of valid Unicode (:func:`despin.textio.check_text`). Batches before it stay committed.
         """
         size = batch_size or self.config.batch_size
         if size < 1:
@@ -246,6 +251,9 @@ class Index:
             return self.store.compact()
 
     def _row(self, source_id: str, text: str) -> DocRow:
+        if not isinstance(source_id, str) or not source_id:
+            raise InputError(f"record id must be a non-empty string, got {source_id!r:.60}")
+        text = check_text(text, name=f"record {source_id!r}")
         feats, n_runs = features(text, self.config)
         return DocRow(source_id, text, n_runs, feats)
 
