@@ -78,12 +78,6 @@ def test_http_binary_invalid_utf8_and_gzip_bodies_get_422_saying_why(client: Tes
     assert "UTF-8" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (server/settings.py max_body_bytes): the body cap is max_bytes + 16 KiB, but JSON escaping "
-    "(\\uXXXX from clients with ensure_ascii, as python-requests sends) makes a body up to 6x its text, "
-    "so a text well under max_bytes is refused with 413",
-)
 def test_http_text_under_the_limit_is_accepted_whatever_its_json_escaping(client: TestClient) -> None:
     text = "“kata” " * 70_000  # 770,000 bytes of UTF-8, under the 1,000,000-byte limit; 1.19 MB escaped
     body = json.dumps({"text": text}, ensure_ascii=True).encode()
@@ -97,12 +91,12 @@ def test_http_20mb_document_gets_413_from_the_declared_length(client: TestClient
     message = error_of(
         client.post("/v1/restore", content=body, headers={"content-type": "application/json"}), 413, "PayloadTooLarge"
     )
-    assert f"{len(body):,} bytes, over the 1,016,384-byte limit" in message
+    assert f"{len(body):,} bytes, over the 6,016,384-byte limit" in message
 
 
 def test_http_5mb_line_gets_413_under_the_default_limit(client: TestClient) -> None:
     message = error_of(client.post("/v1/detect", json={"text": long_line()}), 413, "PayloadTooLarge")
-    assert "over the 1,016,384-byte limit" in message
+    assert "over the 6,016,384-byte limit" in message
 
 
 def test_http_5mb_line_is_processed_when_the_limit_allows_it() -> None:

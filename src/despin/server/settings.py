@@ -20,7 +20,11 @@ ENV_VAR = "DESPIN_SERVER_SETTINGS"
 
 # 1 MB of UTF-8 text is about 400 news articles; a request that large still restores in seconds.
 DEFAULT_MAX_BYTES = 1_000_000
-# The JSON body may exceed the text limit by this much (quotes, keys, the other fields, some escaping).
+# JSON escaping can make the body this many times the text's UTF-8 size: "\u0001" is 6 bytes for 1 (clients
+# with ensure_ascii, such as python-requests, send every non-ASCII character as \uXXXX). The body is capped
+# at that worst case; the text itself is held to max_bytes after decoding.
+JSON_ESCAPE_FACTOR = 6
+# On top of that: quotes, keys and the other fields.
 BODY_SLACK_BYTES = 16 * 1024
 
 
@@ -76,8 +80,15 @@ class ServerSettings:
 
     @property
     def max_body_bytes(self) -> int:
-        """The largest request body read; bigger bodies are refused with 413 before they are parsed."""
-        return self.max_bytes + BODY_SLACK_BYTES
+        """The largest request body read; bigger bodies are refused with 413 before they are parsed.
+
+        Room for any text of ``max_bytes`` however it is escaped; the decoded text's size is checked apart.
+
+        Example:
+            >>> ServerSettings().max_body_bytes
+            6016384
+        """
+        return JSON_ESCAPE_FACTOR * self.max_bytes + BODY_SLACK_BYTES
 
     @property
     def is_loopback(self) -> bool:
