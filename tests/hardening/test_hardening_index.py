@@ -122,11 +122,6 @@ def test_index_add_5mb_line_in_bounded_time(tmp_path: Path) -> None:
     assert time.perf_counter() - t0 < 20.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: index add has no size limit: a 20 MB reference is indexed, and every trace that retrieves it "
-    "then decompresses and aligns 20 MB (16 s, 570 MB RSS for one query). Other interfaces refuse >5M chars.",
-)
 def test_index_add_refuses_a_text_over_the_api_limit(tmp_path: Path) -> None:
     src = tmp_path / "big.jsonl"
     src.write_text(json.dumps({"id": "big", "text": "kata " * 1_000_001}) + "\n")

@@ -20,8 +20,10 @@ import click
 import orjson
 
 from despin import api
+from despin.api import MAX_CHARS
 from despin.cli.common import cli, emit_json, read_input
 from despin.errors import InputError, MissingDependencyError
+from despin.textio import check_text
 from despin.trace import Index
 from despin.trace.learn import (
     MIN_PAIR_COVERAGE,
@@ -91,8 +93,13 @@ def _parquet_rows(path: Path, fields: tuple[str, str]) -> Iterator[tuple[int, An
         yield BadRecord(where, f"not a readable Parquet file ({type(exc).__name__}: {exc})")
 
 
-def iter_records(path: Path, *, id_field: str, text_field: str) -> Iterator[tuple[str, str] | BadRecord]:
-    """``(id, text)`` of every record of a JSONL(.gz) or Parquet file, or a :class:`BadRecord`."""
+def iter_records(
+    path: Path, *, id_field: str, text_field: str, max_chars: int = MAX_CHARS
+) -> Iterator[tuple[str, str] | BadRecord]:
+    """``(id, text)`` of every record of a JSONL(.gz) or Parquet file, or a :class:`BadRecord`.
+
+    A text over ``max_chars`` characters, or not valid Unicode, is a :class:`BadRecord`.
+    """
     is_parquet = path.suffix.lower() in (".parquet", ".pq")
     rows = _parquet_rows(path, (id_field, text_field)) if is_parquet else _json_lines(path)
     for item in rows:
@@ -110,7 +117,10 @@ def iter_records(path: Path, *, id_field: str, text_field: str) -> Iterator[tupl
         elif not isinstance(text, str) or not text.strip():
             yield BadRecord(where, f"field {text_field!r} is missing, empty or not a string")
         else:
-            yield rid, text
+            try:
+                yield rid, check_text(text, name=f"field {text_field!r}", max_chars=max_chars)
+            except InputError as exc:
+                yield BadRecord(where, f"{exc} (see --max-chars)" if len(text) > max_chars else str(exc))
 
 
 def _report_bad(bad: list[BadRecord], skip_bad: bool) -> None:
@@ -135,8 +145,10 @@ def index_group() -> None:
 @click.option("--batch-size", type=click.IntRange(1), default=None, help="Records per transaction [4000].")
 @click.option("--skip-bad", is_flag=True, help="Exit 0 even when bad records were rejected.")
 @click.option("--compact/--no-compact", default=True, show_default=True, help="Merge postings at the end.")
+@click.option("--max-chars", type=click.IntRange(1), default=MAX_CHARS, show_default=True,
+              help="Longer references are rejected (each trace retrieving one aligns all of it).")
 def index_add(index_path: str, files: tuple[str, ...], id_field: str, text_field: str,
-              batch_size: int | None, skip_bad: bool, compact: bool) -> None:
+              batch_size: int | None, skip_bad: bool, compact: bool, max_chars: int) -> None:
     """Add JSONL(.gz) or Parquet records {id, text} to an index (created if missing).
 
     Each batch is one transaction: an interrupted run keeps whole batches. Ids already in the index
@@ -150,14 +162,14 @@ def index_add(index_path: str, files: tuple[str, ...], id_field: str, text_field
 
     def records() -> Iterator[tuple[str, str]]:
         for f in files:
-            for item in iter_records(Path(f), id_field=id_field, text_field=text_field):
+            for item in iter_records(Path(f), id_field=id_field, text_field=text_field, max_chars=max_chars):
                 if isinstance(item, BadRecord):
                     bad.append(item)
                 else:
                     yield item
 
     with Index.open(index_path, create=True) as ix:
-        report = ix.add(records(), batch_size=batch_size)
+        report = ix.add(records(), batch_size=batch_size, max_chars=max_chars)
         if compact and report.n_added:
             ix.compact()
         count = len(ix)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from despin import __version__
+from despin.api import MAX_CHARS
 from despin.errors import ConfigError, IndexMismatchError, InputError
 from despin.textio import check_text
 from despin.trace.fingerprint import FORMAT_VERSION, IndexConfig, features, tokenizer_version
@@ -217,22 +218,29 @@ class Index:
         *,
         batch_size: int | None = None,
         on_batch: Callable[[BatchResult], None] | None = None,
+        max_chars: int = MAX_CHARS,
     ) -> AddReport:
         """Add ``(source_id, text)`` records, one transaction per ``batch_size`` records.
 
         Ids already in the index are skipped: with the same text as duplicates, with another text as
         conflicts (listed in the report). Interrupting the call keeps every batch committed so far.
 
+        A text longer than ``max_chars`` (the API's limit by default) is refused: every trace that
+        retrieved it would decompress and align all of it.
+
         Raises:
             InputError: an id that is not a non-empty string, or a text that is not a non-blank string
-                of valid Unicode (:func:`despin.textio.check_text`). Batches before it stay committed.
+                of valid Unicode within ``max_chars`` (:func:`despin.textio.check_text`). Batches before
+                it stay committed.
         """
         size = batch_size or self.config.batch_size
         if size < 1:
             raise ConfigError(f"batch_size must be >= 1, got {size}")
+        if max_chars < 1:
+            raise ConfigError(f"max_chars must be >= 1, got {max_chars}")
         report = AddReport()
         for chunk in _batched(records, size):
-            rows = [self._row(sid, text) for sid, text in chunk]
+            rows = [self._row(sid, text, max_chars) for sid, text in chunk]
             with self._lock:
                 result = self.store.write_batch(rows, max_postings_df=self.config.max_postings_df)
             report.n_seen += len(rows)
@@ -250,10 +258,10 @@ class Index:
         with self._lock:
             return self.store.compact()
 
-    def _row(self, source_id: str, text: str) -> DocRow:
+    def _row(self, source_id: str, text: str, max_chars: int) -> DocRow:
         if not isinstance(source_id, str) or not source_id:
             raise InputError(f"record id must be a non-empty string, got {source_id!r:.60}")
-        text = check_text(text, name=f"record {source_id!r}")
+        text = check_text(text, name=f"record {source_id!r}", max_chars=max_chars)
         feats, n_runs = features(text, self.config)
         return DocRow(source_id, text, n_runs, feats)
 
