@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import inspect
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import anyio
+import anyio.from_thread
 import anyio.to_thread
 import orjson
 from fastapi import FastAPI, Request
@@ -207,9 +209,39 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     async def run_model(fn: Callable[[], T]) -> T:
         """Run CPU-bound model work in a worker thread, under the concurrency and time limits."""
+        # The token goes back when the work ends, not when the request gives up on it: work abandoned after
+        # a 504 cannot be stopped, but it still counts against settings.threads. Whichever side gets to the
+        # state first decides: the worker starts the work (and releases after it), or the request, giving
+        # up before the work started, releases the token itself and the worker skips the work.
+        limiter, borrower = runtime.limiter, object()
+        lock, state = threading.Lock(), {"started": False, "given_up": False}
+
+        def release() -> None:
+            limiter.release_on_behalf_of(borrower)
+
+        def work() -> T | None:
+            with lock:
+                if state["given_up"]:
+                    return None
+                state["started"] = True
+            try:
+                return fn()
+            finally:
+                # RuntimeError: the event loop is gone (the server is shutting down), nothing left to limit.
+                with suppress(RuntimeError):
+                    anyio.from_thread.run_sync(release)
+
         try:
             with anyio.fail_after(settings.timeout_s):
-                return await anyio.to_thread.run_sync(fn, limiter=runtime.limiter, abandon_on_cancel=True)
+                await limiter.acquire_on_behalf_of(borrower)
+                try:
+                    return cast(T, await anyio.to_thread.run_sync(work, abandon_on_cancel=True))
+                except BaseException:
+                    with lock:
+                        state["given_up"] = True
+                        if not state["started"]:
+                            release()
+                    raise
         except TimeoutError:
             raise ApiError(
                 504,
