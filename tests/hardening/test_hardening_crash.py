@@ -92,12 +92,6 @@ def flips(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[int], list[tup
     return _flip_trials(tmp_path_factory.mktemp("flips"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (trace/store.py, trace/index.py): some single-bit flips raise KeyError (index.py candidates: "
-    "a postings key no longer in idf) or UnicodeDecodeError (store.py _connect, damaged schema text) instead "
-    "of IndexCorruptError",
-)
 def test_a_flipped_bit_in_the_index_is_never_a_traceback(flips: tuple[list[int], list[tuple[int, str]]]) -> None:
     _, crashes = flips
     assert not crashes, crashes[:5]

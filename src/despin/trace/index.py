@@ -20,7 +20,7 @@ import numpy as np
 
 from despin import __version__
 from despin.api import MAX_CHARS
-from despin.errors import ConfigError, IndexMismatchError, InputError
+from despin.errors import ConfigError, IndexCorruptError, IndexMismatchError, InputError
 from despin.textio import check_text
 from despin.trace.fingerprint import FORMAT_VERSION, IndexConfig, features, tokenizer_version
 from despin.trace.store import BatchResult, DocRow, Store, Verify
@@ -304,6 +304,11 @@ class Index:
         df = self._df(feats, n_docs)
         if not df or n_docs == 0:
             return [], df, n_docs
+        if max(df.values()) > n_docs:
+            f = max(df, key=lambda f: df[f])
+            raise IndexCorruptError(
+                f"{self.store.path} is corrupted: df of {f!r} is {df[f]:,}, over the {n_docs:,} documents"
+            )
         cap = self.config.max_postings_df
         chosen: list[str] = []
         budget = max_ids
@@ -316,6 +321,8 @@ class Index:
             return [], df, n_docs
         idf = {f: math.log(n_docs / df[f]) + 1e-3 for f in chosen}
         rows = self.store.postings(chosen)
+        if (stray := next((f for f, _ in rows if f not in idf), None)) is not None:
+            raise IndexCorruptError(f"{self.store.path} is corrupted: postings of {stray!r} were not asked for")
         all_ids = np.frombuffer(b"".join(blob for _, blob in rows), dtype="<u4")
         lengths = np.fromiter((len(blob) // 4 for _, blob in rows), dtype=np.int64, count=len(rows))
         row_weights = np.fromiter((idf[f] for f, _ in rows), dtype=np.float64, count=len(rows))

@@ -158,7 +158,7 @@ class Store:
         _check_file(path)
         try:
             conn = cls._connect(path, readonly=not writable)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # a damaged schema text is not UTF-8
             raise IndexCorruptError(f"{path}: cannot open the index: {exc}") from None
         try:
             if verify == "quick" or (verify == "auto" and path.stat().st_size <= AUTO_QUICK_CHECK_BYTES):
@@ -169,7 +169,7 @@ class Store:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if not {"meta", "docs", "df", "postings", "batches"} <= tables:
                 raise IndexMismatchError(f"{path} is an SQLite database but not a despin index")
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             conn.close()
             raise IndexCorruptError(f"{path} is corrupted: {exc}") from None
         except BaseException:
@@ -208,31 +208,49 @@ class Store:
     def _guard(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
         try:
             return self.conn.execute(sql, params).fetchall()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             raise IndexCorruptError(f"{self.path}: {exc}") from None
+
+    def _int(self, value: object, what: str, *, least: int = 0) -> int:
+        """A stored count; anything else (a damaged value) is an :class:`IndexCorruptError`."""
+        if isinstance(value, int) and not isinstance(value, bool) and value >= least:
+            return value
+        if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) >= least:
+            return int(value)
+        raise IndexCorruptError(f"{self.path} is corrupted: {what} is {value!r:.40}, not a count >= {least}")
+
+    def _blob(self, value: object, what: str) -> bytes:
+        if not isinstance(value, bytes):
+            raise IndexCorruptError(f"{self.path} is corrupted: {what} is a {type(value).__name__}, not a blob")
+        return value
 
     def header(self) -> dict[str, str]:
         return {str(k): str(v) for k, v in self._guard("SELECT key, value FROM meta")}
 
     def n_docs(self) -> int:
         rows = self._guard("SELECT value FROM meta WHERE key='n_docs'")
-        return int(str(rows[0][0])) if rows else 0
+        return self._int(rows[0][0], "the document count") if rows else 0
 
     def n_batches(self) -> int:
-        return int(str(self._guard("SELECT count(*) FROM batches")[0][0]))
+        return self._int(self._guard("SELECT count(*) FROM batches")[0][0], "the batch count")
 
     def df(self, features: Sequence[str]) -> dict[str, int]:
         out: dict[str, int] = {}
         for part in _chunks(features):
             q = f"SELECT feature, n FROM df WHERE feature IN ({','.join('?' * len(part))})"
-            out.update((str(f), int(str(n))) for f, n in self._guard(q, part))
+            out.update((str(f), self._int(n, f"df of {f!r}", least=1)) for f, n in self._guard(q, part))
         return out
 
     def postings(self, features: Sequence[str]) -> list[tuple[str, bytes]]:
+        """``(feature, packed doc ids)`` rows; a blob that is not whole uint32s is an IndexCorruptError."""
         out: list[tuple[str, bytes]] = []
         for part in _chunks(features):
             q = f"SELECT feature, docs FROM postings WHERE feature IN ({','.join('?' * len(part))})"
-            out.extend((str(f), bytes(d)) for f, d in self._guard(q, part))  # type: ignore[call-overload]
+            for f, d in self._guard(q, part):
+                blob = self._blob(d, f"the postings of {f!r}")
+                if len(blob) % 4:
+                    raise IndexCorruptError(f"{self.path} is corrupted: the postings of {f!r} are {len(blob)} bytes")
+                out.append((str(f), blob))
         return out
 
     def texts(self, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
@@ -241,16 +259,18 @@ class Store:
         for part in _chunks(ids):
             q = f"SELECT id, source_id, text FROM docs WHERE id IN ({','.join('?' * len(part))})"
             for i, sid, blob in self._guard(q, part):
-                try:
-                    text = zlib.decompress(blob).decode("utf-8")  # type: ignore[arg-type]
-                except (zlib.error, UnicodeDecodeError):
-                    raise IndexCorruptError(f"{self.path}: stored text of {sid!r} is damaged") from None
-                out[int(str(i))] = (str(sid), text)
+                out[self._int(i, "a document id")] = (str(sid), self._text(blob, sid))
         return out
+
+    def _text(self, blob: object, source_id: object) -> str:
+        try:
+            return zlib.decompress(self._blob(blob, f"the text of {source_id!r}")).decode("utf-8")
+        except (zlib.error, UnicodeDecodeError):
+            raise IndexCorruptError(f"{self.path}: stored text of {source_id!r} is damaged") from None
 
     def text_of(self, source_id: str) -> str | None:
         rows = self._guard("SELECT text FROM docs WHERE source_id=?", (source_id,))
-        return zlib.decompress(rows[0][0]).decode("utf-8") if rows else None  # type: ignore[arg-type]
+        return self._text(rows[0][0], source_id) if rows else None
 
     def digests(self, source_ids: Sequence[str]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
