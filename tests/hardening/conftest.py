@@ -81,11 +81,11 @@ PROCESSED: dict[str, str] = {
 }
 
 
-def long_line(size: int = 5_000_000, *, words: int = 10_000) -> str:
+def long_line(size: int = 5_000_000, *, words: int = 5_000) -> str:
     """One ``size``-byte line with no sentence break: ``words`` news words padded apart with spaces and tabs.
 
     The restorer's cost is per word (dense text is measured by fuzz/bench_limits.py); the padding
-    makes the line 5 MB while keeping a test fast, and 10,000 words are 85 decoding windows.
+    makes the line 5 MB while keeping a test fast, and 5,000 words are 42 decoding windows.
     """
     vocab = [w.strip(".,") for w in " ".join(SOURCES.values()).split()]
     rng = random.Random(7)

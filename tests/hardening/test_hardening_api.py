@@ -82,7 +82,7 @@ def test_api_5mb_line_is_decoded_in_windows(model: Model) -> None:
     assert len(text.encode()) == 5_000_000 and "\n" not in text and "." not in text
     t0 = time.perf_counter()
     res = despin.restore(text, model=model, force=True)
-    assert time.perf_counter() - t0 < 20.0
+    assert time.perf_counter() - t0 < 30.0  # about 3 s on an idle core
     assert apply_edits(text, res.edits) == res.text
     assert all(0 <= e.start < e.end <= len(text) for e in res.edits)
 

@@ -66,8 +66,8 @@ def test_restore_time_grows_linearly_with_length(model: Model, make: Callable[[i
     despin.detect(small, model=model)  # warm the caches
     t_small = best_of(lambda: despin.detect(small, model=model))
     t_big = best_of(lambda: despin.detect(big, model=model), n=1)
-    # Linear is 8x; quadratic would be 64x. Allow 2x for noise on a busy machine.
-    assert t_big / t_small < 16, (t_small, t_big)
+    # Linear is 8x; quadratic would be 64x. Allow 3x for noise on a busy machine.
+    assert t_big / t_small < 24, (t_small, t_big)
 
 
 @needs_model
