@@ -6,7 +6,10 @@ Throughput on full-size adversarial documents (5 MB line, repeated words, 1 MB w
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -136,3 +139,46 @@ def test_the_restorers_word_caches_are_bounded(model: Model) -> None:
     for i in range(250_000):
         restorer._unigram(f"zq{i:x}")  # what _arcs does for every new word of every document
     assert len(restorer._unigrams) <= 200_000
+
+
+_TRACE_RSS = """
+import json, resource, sys, tempfile
+from pathlib import Path
+import despin
+from despin.trace import Index
+words = json.loads(sys.stdin.read())
+source = " ".join(words)
+spun = " ".join(w if i % 7 else "anyar" for i, w in enumerate(words))
+with tempfile.TemporaryDirectory() as tmp:
+    with Index.create(Path(tmp) / "refs.db") as ix:
+        ix.add([("source", source)])
+    with Index.open(Path(tmp) / "refs.db") as ix:
+        despin.trace("kata", index=ix)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        result = despin.trace(spun, index=ix)
+        grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({"grew_mb": grew / 1024, "top": result.matches[0].source_id}))
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (trace/align.py): Indel.opcodes aligns whole documents, O(n*m) memory and time: tracing a "
+    "550 KB spun copy of an indexed source takes 11 s and 1.1 GB, 2.2 MB takes 508 s and 16 GB "
+    "(fuzz/results/limits-2026-11-29-trace.json); the 5M-character limit allows far more",
+)
+def test_trace_memory_stays_bounded_on_a_long_spun_copy() -> None:
+    rng = random.Random(4)
+    words = [rng.choice(WORDS) for _ in range(80_000)]  # ~560 KB
+    proc = subprocess.run(
+        [sys.executable, "-c", _TRACE_RSS],
+        input=json.dumps(words),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout)
+    assert out["top"] == "source"
+    assert out["grew_mb"] < 300, f"trace of a 560 KB text grew the process by {out['grew_mb']:.0f} MB"
