@@ -133,7 +133,9 @@ class CandidateGenerator:
         """
         hit = self._known_originals.get(word)
         if hit is None:
-            hit = {o: p for o, p in self.lexicon.originals(word).items() if self._known(o)}
+            known, is_known = self._known_words, self._known
+            originals = self.lexicon.originals(word).items()
+            hit = {o: p for o, p in originals if (o in known if " " not in o else is_known(o))}
             self._known_originals[word] = hit
         return hit
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 LN10 = math.log(10.0)
@@ -111,12 +112,26 @@ def viterbi(
         hyps = frontier[p]
         if not hyps:
             continue
-        if len(hyps) > beam:
-            hyps = dict(sorted(hyps.items(), key=lambda kv: -kv[1][0])[:beam])
         live = list(hyps.values())
+        if len(live) > beam:  # the best, ties in arrival order (a stable sort)
+            live = sorted(live, key=itemgetter(0), reverse=True)[:beam]
         for arc in arcs_at[p]:
             target = frontier[p + arc.length]
             words, cost = arc.words, arc.cost
+            if len(words) == 1:  # most arcs: the same as the loop below, without the inner loop
+                word = words[0]
+                for hyp in live:
+                    key = (hyp[1], word)
+                    hit = memo.get(key)
+                    if hit is None:
+                        out = new_state()
+                        hit = memo[key] = (score_fn(hyp[1], word, out), out)
+                    state = hit[1]
+                    score = hyp[0] + w * (0.0 + hit[0]) + cost
+                    prev = target.get(state)
+                    if prev is None or score > prev[0]:
+                        target[state] = (score, state, hyp, arc)
+                continue
             for hyp in live:
                 state = hyp[1]
                 lp = 0.0
