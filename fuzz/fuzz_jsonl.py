@@ -35,8 +35,9 @@ MAX_CHARS = 200  # a small limit, so that text_too_long is reachable
 TMP = Path(tempfile.mkdtemp(prefix="fuzz-jsonl-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
 SKIP_KNOWN = "--skip-known" in sys.argv
 # Reported bugs: (exception type, message fragment) -> issue note. Only skipped with --skip-known.
-KNOWN = {
-    (TypeError, "surrogates not allowed"): "Reject.to_dict: an id with a lone surrogate (pipeline/base.py)",
+KNOWN: dict[tuple[type[BaseException], str], str] = {
+    # Fixed in 5f0c954 (Reject.to_dict escapes the id); kept as the format of an entry:
+    # (TypeError, "surrogates not allowed"): "Reject.to_dict: an id with a lone surrogate (pipeline/base.py)",
 }
 n_known = 0
 

@@ -88,7 +88,7 @@ def test_cli_processes_odd_texts_exactly_like_the_api(
     bad_files: dict[str, Path], model: Model, name: str, verb: str
 ) -> None:
     path = bad_files[f"{name}.txt"]
-    args = [verb, path] + (["--json", "--force"] if verb == "restore" else [])
+    args: list[str | Path] = [verb, path, *(["--json", "--force"] if verb == "restore" else [])]
     res = run_cli(*args)
     assert res.returncode == 0, res.stderr
     text = PROCESSED[name]

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import despin
 from conftest import SOURCES, needs_model
 from despin.errors import InputError
+from despin.lm.ngram import NgramLM
 from despin.model.bundle import Model
 from despin.restore.decoder import LN10, Arc, viterbi
 from despin.text import lm_key, normalize, tokenize, words
@@ -81,10 +82,9 @@ def lattices(draw: st.DrawFn) -> list[list[Arc]]:
     return arcs_at
 
 
-def path_score(lm: object, path: list[Arc], weight: float) -> float:
-    state = lm.begin()  # type: ignore[attr-defined]
-    lp, state = lm.advance_many(state, [w for a in path for w in a.words])  # type: ignore[attr-defined]
-    return weight * LN10 * (lp + lm.end(state)) + sum(a.cost for a in path)  # type: ignore[attr-defined]
+def path_score(lm: NgramLM, path: list[Arc], weight: float) -> float:
+    lp, state = lm.advance_many(lm.begin(), [w for a in path for w in a.words])
+    return weight * LN10 * (lp + lm.end(state)) + sum(a.cost for a in path)
 
 
 def all_paths(arcs_at: list[list[Arc]], p: int = 0) -> list[list[Arc]]:
@@ -94,14 +94,14 @@ def all_paths(arcs_at: list[list[Arc]], p: int = 0) -> list[list[Arc]]:
 
 
 @pytest.fixture(scope="module")
-def lm(model: Model) -> object:
-    return model.lm
+def lm(model: Model) -> NgramLM:
+    return model.lm  # type: ignore[no-any-return]
 
 
 @needs_model
 @MODEL
 @given(arcs_at=lattices(), weight=st.sampled_from([0.5, 1.0]))
-def test_viterbi_finds_the_brute_force_best_path(lm: object, arcs_at: list[list[Arc]], weight: float) -> None:
+def test_viterbi_finds_the_brute_force_best_path(lm: NgramLM, arcs_at: list[list[Arc]], weight: float) -> None:
     path = viterbi(lm, arcs_at, lm_weight=weight, beam=10_000)  # a beam this wide never prunes: exact
     pos = 0
     for arc in path:
