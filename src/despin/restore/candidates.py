@@ -9,7 +9,8 @@ never seen.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import weakref
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import repeat
 from operator import itemgetter
@@ -67,24 +68,17 @@ class CandidateGenerator:
         total = self._total = max(1, sum(vocab.values()))
         self._cache: dict[str, tuple[Candidate, ...]] = {}
         self._none: set[str] = set()  # phrases known to have no candidate
-        # Add-one unigram log-probabilities of every corpus word, once: ranking looks up thousands.
-        self._logps = {w: math.log((c + 1) / total) for w, c in vocab.items()}
-        self._log_unseen = math.log(1 / total)
+        self._logps = _UnigramLogProbs(vocab, total)
         self._known_words = frozenset(w for w, c in vocab.items() if c >= min_count)
         self._known_originals: dict[str, dict[str, float]] = {}
         # Every multi-word key of the reverse channels and its word prefixes: a phrase outside this
         # set has no candidate, and neither has any longer phrase that starts with it.
-        prefixes: set[str] = set()
-        for index in (lexicon.to_json_dicts()[1], table.to_json_dicts()[1] if table else {}, self.neighbours):
-            for key in index:
-                words = key.split(" ")
-                for n in range(2, len(words) + 1):
-                    prefixes.add(" ".join(words[:n]))
-        self._phrase_prefixes = frozenset(prefixes)
+        self._phrase_prefixes = (
+            _prefixes(lexicon) | (_prefixes(table) if table else frozenset()) | _word_prefixes(self.neighbours)
+        )
 
     def _logp(self, word: str) -> float:
-        hit = self._logps.get(word)
-        return self._log_unseen if hit is None else hit
+        return self._logps[word]
 
     def may_extend(self, phrase: str) -> bool:
         """Whether ``phrase`` (two or more words) or a longer phrase starting with it may have candidates."""
@@ -172,11 +166,48 @@ class CandidateGenerator:
                     if orig not in found and orig != observed:
                         found[orig] = (math.log(p), "two_hop")
         items = list(found.items())
-        logp, unseen = self._logps.get, self._log_unseen
-        prior = [lc + (logp(o, unseen) if " " not in o else self._unigram(o)) for o, (lc, _) in items]
+        logps = self._logps
+        prior = [lc + (logps[o] if " " not in o else self._unigram(o)) for o, (lc, _) in items]
         # Stable descending sort: the same order and ties as heapq.nlargest, without a Python key call per item.
         top = sorted(range(len(items)), key=prior.__getitem__, reverse=True)[: self.max_candidates]
         out = tuple(Candidate(orig, tuple(orig.split(" ")), lc, src) for orig, (lc, src) in (items[i] for i in top))
         if len(self._cache) < 200_000:
             self._cache[observed] = out
         return out
+
+
+class _UnigramLogProbs(dict[str, float]):
+    """Word -> add-one smoothed ln P_unigram, computed on first use (a plain ``d[w]`` when cached).
+
+    Ranking looks up thousands per document; filling all 100k+ words up front would slow every
+    restorer's construction instead.
+    """
+
+    def __init__(self, vocab: Mapping[str, int], total: int) -> None:
+        super().__init__()
+        self.vocab, self.total = vocab, total
+
+    def __missing__(self, word: str) -> float:
+        value = self[word] = math.log((self.vocab.get(word, 0) + 1) / self.total)
+        return value
+
+
+# The lexicon's phrase prefixes, kept as long as the lexicon: every restorer over it shares them.
+_LEXICON_PREFIXES: weakref.WeakKeyDictionary[SynonymLexicon, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _prefixes(lexicon: SynonymLexicon) -> frozenset[str]:
+    hit = _LEXICON_PREFIXES.get(lexicon)
+    if hit is None:
+        hit = _LEXICON_PREFIXES[lexicon] = _word_prefixes(lexicon.to_json_dicts()[1])
+    return hit
+
+
+def _word_prefixes(phrases: Iterable[str]) -> frozenset[str]:
+    """The prefixes of two or more words of the multi-word ``phrases`` (themselves included)."""
+    out: set[str] = set()
+    for phrase in phrases:
+        if " " in phrase:
+            words = phrase.split(" ")
+            out.update(" ".join(words[:n]) for n in range(2, len(words) + 1))
+    return frozenset(out)
