@@ -324,6 +324,7 @@ class Restorer:
                 keep_words = tuple(lat.keys[p : p + arc.length])
                 keep_cost = sum(self._keep_cost(word, False) for word in keep_words)
                 rivals.append(Arc(p, arc.length, keep_words, keep_cost, "keep"))
+            # The left context once for every rival; the memo holds what the lattice and Viterbi scored.
             context = trans.context(left, bos=bos)
             scores = [lm_w * trans.window(context, [*a.words, *right], eos=eos) + a.cost for a in rivals]
             top = max(scores)
