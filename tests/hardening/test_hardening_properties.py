@@ -130,7 +130,13 @@ def test_restore_raises_only_input_error_on_any_code_points(model: Model, text: 
 
 
 @needs_model
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (restore): about 1% of 30%-spun texts change again on a second restore, e.g. a two-word span "
+    "the first pass produced is itself replaced ('jernih suasana' -> 'aman', flood-jakarta seeds 210, 378, 1064); "
+    "restore should iterate to a fixed point. Derandomized so the outcome does not depend on the draw.",
+)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(source=st.sampled_from(sorted(SOURCES)), seed=st.integers(0, 10_000))
 def test_restoring_a_restored_spin_changes_nothing(model: Model, source: str, seed: int) -> None:
     spun = despin.spin(SOURCES[source], model=model, seed=seed, rate=0.3).text
