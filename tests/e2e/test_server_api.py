@@ -288,14 +288,14 @@ def test_model_work_does_not_block_the_event_loop(client: httpx.Client, bare: Ru
 
     worker = threading.Thread(target=slow)
     worker.start()
-    time.sleep(0.15)
+    time.sleep(0.02)  # the trace now takes ~0.25 s: poll from its start, and often
     answered, slowest = 0, 0.0
     while worker.is_alive():
         t0 = time.perf_counter()
         client.get("/v1/health")
         slowest = max(slowest, time.perf_counter() - t0)
         answered += 1 if worker.is_alive() else 0
-        time.sleep(0.02)
+        time.sleep(0.005)
     worker.join()
     assert result["resp"].status_code == 200
     # A blocked loop would hold the first health check until the trace ended: none would finish during it.
