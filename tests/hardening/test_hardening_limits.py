@@ -128,12 +128,6 @@ def test_the_tokenizer_regex_has_no_catastrophic_backtracking(text: str) -> None
 
 
 @needs_model
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (restore/restorer.py): Restorer._unigrams caches every distinct word ever seen, unbounded; "
-    "the restorer lives as long as the model (a server, a scan worker), so web data with many unique tokens "
-    "grows it without limit (the candidate and option caches stop at 200,000 entries)",
-)
 def test_the_restorers_word_caches_are_bounded(model: Model) -> None:
     restorer = model.restorer()
     for i in range(250_000):

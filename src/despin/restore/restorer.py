@@ -19,6 +19,7 @@ from despin.types import Edit, Footer
 
 # Sentences longer than this are decoded in windows, which bounds time and memory per sentence.
 MAX_SENTENCE_TOKENS = 120
+UNIGRAM_CACHE_SIZE = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,10 @@ class Restorer:
     def _unigram(self, word: str) -> float:
         hit = self._unigrams.get(word)
         if hit is None:
-            hit = self._unigrams[word] = float(self.lm.advance(self._null, word)[0])
+            hit = float(self.lm.advance(self._null, word)[0])
+            # Bounded like the candidate caches: a long-lived model meets unboundedly many distinct words.
+            if len(self._unigrams) < UNIGRAM_CACHE_SIZE:
+                self._unigrams[word] = hit
         return hit
 
     def _keep_cost(self, key: str, odd: bool) -> float:
