@@ -1,6 +1,6 @@
 """Evaluation sets: seeded samples of clean dev/test documents of every register, and spun copies.
 
-Clean documents come from the shared corpora, split by :func:`despin.model.splits.split_of`, so
+Clean documents come from the shared corpora, split by :func:`despin.training.splits.split_of`, so
 nothing here was trained on. Spun copies are made by :mod:`despin.spin` at several rates, with
 two tables:
 
@@ -26,8 +26,8 @@ from typing import Any
 from benchmarks.config import CACHE_DIR, BenchConfig
 from despin.errors import ConfigError
 from despin.lexicon import SynonymLexicon
-from despin.model.splits import REGISTERS, split_of
-from despin.spin import Spinner
+from despin.spinner import Spinner
+from despin.training.splits import REGISTERS, split_of
 from despin.types import Spin, SpinEdit
 
 # Bump when sampling or spinning changes, so stale caches are never read.

@@ -36,9 +36,9 @@ from typing import Any
 from benchmarks.config import CACHE_DIR, REPO_ROOT
 from despin.lexicon import SynonymLexicon
 from despin.model.bundle import Model
-from despin.model.splits import split_of
-from despin.restore.restorer import RestoreOutcome
-from despin.spin import Spinner
+from despin.restorer.restorer import RestoreOutcome
+from despin.spinner import Spinner
+from despin.training.splits import split_of
 
 CORPUS = REPO_ROOT.parent / "shared" / "data" / "corpus" / "indosum_dev.jsonl.gz"
 GOLDEN = CACHE_DIR / "restore_speed_golden.json"

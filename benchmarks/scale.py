@@ -6,7 +6,7 @@ The corpus is news only: IndoSum dev, CLICK-ID clean, then CLICK-ID link-gaps ar
 order (5,000 for ``full``, 200 for ``quick``); every other article is spun at rate 0.15 with the
 model's lexicon, so half the corpus has something to restore. It is written as gzip JSONL shards
 (250 documents each; 25 for quick) under ``benchmarks/cache/``. Each configuration runs
-``despin.pipeline.scan(..., restore=True)`` (detection + restoration) into a fresh directory and
+``despin.batch.scan(..., restore=True)`` (detection + restoration) into a fresh directory and
 is timed end to end, worker start and model loading included. The Ray cluster is started
 before timing (as a long-running cluster would be); its start-up time is reported separately.
 """
@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from despin import api
-from despin.pipeline import Stat, scan
+from despin.batch import scan
+from despin.pipeline import Stat
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NEWS_FILES = ("indosum_dev.jsonl.gz", "clickid_clean.jsonl.gz", "clickid_link_gaps.jsonl.gz")
@@ -61,7 +62,7 @@ def _model(cfg: Config) -> Any:
 
 def build_corpus(cfg: Config, n_docs: int, shard_docs: int) -> Path:
     """Write (once, cached) ``n_docs`` news articles as gzip JSONL shards; half of them spun."""
-    from despin.spin import spin
+    from despin.spinner import spin
 
     root = REPO_ROOT / "benchmarks" / "cache" / f"scale-v{CORPUS_VERSION}-{n_docs}-{shard_docs}-s{cfg.seed}"
     if (root / "DONE").is_file():

@@ -102,7 +102,7 @@ def article(cfg: Cfg) -> tuple[str, str]:
 
 
 def _dev_article(cfg: Cfg) -> tuple[str, str]:
-    from despin.model.splits import split_of
+    from despin.training.splits import split_of
 
     resolved = getattr(cfg, "resolved_data_dir", None)
     ddir = Path(resolved()) if callable(resolved) else REPO_ROOT.parent / "shared" / "data"

@@ -26,12 +26,12 @@ from typing import Any, Protocol
 
 from despin import __version__
 from despin.lexicon import SynonymLexicon, parse_mythes, parse_wordnet
-from despin.model.splits import split_of
-from despin.spin import spin
+from despin.spinner import spin
+from despin.tables.pairs import LearnConfig, learn_table, pairs_from_trace
 from despin.text.tokenize import tokenize
-from despin.trace import DEFAULT_THRESHOLD, Index, trace
-from despin.trace.index import DEFAULT_MAX_IDS
-from despin.trace.learn import LearnConfig, learn_table, pairs_from_trace
+from despin.tracer import DEFAULT_THRESHOLD, Index, trace
+from despin.tracer.index import DEFAULT_MAX_IDS
+from despin.training.splits import split_of
 
 RATES = (0.2, 0.4, 0.6)
 MYTHES = Path("/usr/share/mythes/th_id_ID_v2.dat")

@@ -117,7 +117,7 @@ def _trace(text: str, size: int) -> Any:
     import tempfile
 
     import despin
-    from despin.trace import Index
+    from despin.tracer import Index
 
     with tempfile.TemporaryDirectory() as tmp:
         with Index.create(Path(tmp) / "refs.db") as ix:

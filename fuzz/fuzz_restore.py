@@ -19,7 +19,7 @@ import atheris  # type: ignore[import-untyped]
 with atheris.instrument_imports(include=["despin"]):
     import despin
     from despin.errors import InputError
-    from despin.restore import apply_edits
+    from despin.restorer import apply_edits
 
 MAX_CHARS = 2048
 # Inputs are built from pieces the decoder cares about as well as from raw Unicode, so the

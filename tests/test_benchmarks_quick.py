@@ -27,7 +27,7 @@ from benchmarks.report import readme_section, update_readme  # noqa: E402
 from despin.errors import ConfigError  # noqa: E402
 from despin.lexicon import SynonymLexicon  # noqa: E402
 from despin.model.bundle import DEFAULT_PATH  # noqa: E402
-from despin.spin import spin  # noqa: E402
+from despin.spinner import spin  # noqa: E402
 from despin.types import SpinEdit  # noqa: E402
 
 

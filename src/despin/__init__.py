@@ -1,19 +1,16 @@
-"""despin: find machine-spun Indonesian text, restore what it said, and trace it to its source."""
+"""despin: find machine-spun Indonesian text, restore what it said, and trace it to its source.
+
+The public API is a flat set of verbs and the types they return. The packages that implement them
+have other names (``despin.detector``, ``despin.restorer``, ``despin.tracer``, ``despin.spinner``,
+``despin.tables``), so ``despin.restore`` is always the verb and never shadows a module.
+"""
 
 __version__ = "0.1.0"
 
-# The verbs share their names with the core subpackages (despin.detect, despin.restore,
-# despin.trace, despin.spin). Importing a subpackage binds its name on this package, so we import
-# them all first and bind the API functions last: ``despin.restore(text)`` is then the verb, while
-# ``import despin.restore.restorer`` and ``from despin.restore import apply_edits`` keep working.
-import despin.detect
-import despin.restore
-import despin.spin
-import despin.trace  # noqa: F401
-from despin.api import detect, load_model, restore, spin, trace  # noqa: E402
-from despin.pipeline.scan import ScanStats, scan  # noqa: E402
-from despin.trace import Index  # noqa: E402
-from despin.types import (  # noqa: E402
+from despin.api import detect, learn, load_model, restore, spin, trace
+from despin.batch.scan import ScanStats, scan
+from despin.tracer import Index
+from despin.types import (
     Detection,
     Edit,
     Footer,
@@ -41,6 +38,7 @@ __all__ = [
     "TraceResult",
     "__version__",
     "detect",
+    "learn",
     "load_model",
     "restore",
     "scan",

@@ -1,4 +1,4 @@
-"""The verbs: ``detect``, ``restore``, ``trace`` and ``spin``. The CLI and the HTTP server call only these.
+"""The verbs: ``detect``, ``restore``, ``trace``, ``spin`` and ``learn``. The CLI and the HTTP server call only these.
 
 Every verb validates its text the same way (non-blank ``str``, at most ``MAX_CHARS``), so the
 three interfaces agree on what is an error.
@@ -6,20 +6,19 @@ three interfaces agree on what is an error.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from despin.textio import check_text
+from despin.textio import MAX_CHARS, check_text
 from despin.types import Detection, Restoration, Spin, TraceResult
 
 if TYPE_CHECKING:
     from despin.lexicon import SynonymLexicon
     from despin.model.bundle import Model
-    from despin.trace import Index
-
-# 5M characters is about 2,000 news articles; longer inputs are processed in windows.
-MAX_CHARS = 5_000_000
+    from despin.tables.pairs import LearnConfig, TableRow
+    from despin.tracer import Index
 
 
 @lru_cache(maxsize=4)
@@ -86,7 +85,7 @@ def trace(text: str, *, index: Index, top: int = 5, with_text: bool = False) -> 
         top: at most this many matches.
         with_text: include each match's source text, for showing the evidence side by side.
     """
-    from despin.trace import trace as trace_core
+    from despin.tracer import trace as trace_core
 
     text = check_text(text, max_chars=MAX_CHARS)
     return trace_core(text, index=index, top=top, with_text=with_text)
@@ -95,11 +94,35 @@ def trace(text: str, *, index: Index, top: int = 5, with_text: bool = False) -> 
 def spin(
     text: str, *, model: Model | None = None, table: SynonymLexicon | str | Path | None = None, **options: Any
 ) -> Spin:
-    """Spin ``text`` like a content farm would (see :func:`despin.spin.spin` for ``options``)."""
-    from despin.spin import spin as spin_core
+    """Spin ``text`` like a content farm would (see :func:`despin.spinner.spin` for ``options``)."""
+    from despin.spinner import spin as spin_core
 
     text = check_text(text, max_chars=MAX_CHARS)
     if isinstance(table, (str, Path)):
         table = load_table(table)
     lexicon = table if table is not None else (model or load_model()).lexicon
     return spin_core(text, lexicon=lexicon, **options)
+
+
+def learn(pairs: Iterable[tuple[str, str]], *, config: LearnConfig | None = None) -> list[TableRow]:
+    """Learn a spinner's substitution table from ``(spun, source)`` text pairs.
+
+    Each pair is aligned; pairs whose alignment explains under half of the spun words are skipped
+    (not a spun copy of that source). Write the rows with :func:`despin.tables.pairs.format_table`
+    and restore with ``restore(text, table=path)``.
+
+    Args:
+        pairs: ``(spun text, source text)`` tuples, for example a content farm's pages and the
+            sources ``trace`` found for them.
+        config: the noise filters (:class:`despin.tables.pairs.LearnConfig`).
+
+    Returns:
+        Rows sorted by observed phrase, then by falling count.
+    """
+    from despin.tables.pairs import learn_table, pairs_from_texts
+
+    found: list[tuple[str, str]] = []
+    for spun, source in pairs:
+        spun, source = check_text(spun, max_chars=MAX_CHARS), check_text(source, max_chars=MAX_CHARS)
+        found.extend(pairs_from_texts(spun, source)[0])
+    return learn_table(found, config)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from despin.errors import InputError
 
+# The most characters any verb accepts: 5M characters is about 2,000 news articles.
+MAX_CHARS = 5_000_000
+
 
 def decode_text(data: bytes, *, name: str = "input", max_bytes: int) -> str:
     """Decode ``data`` as UTF-8; reject binary, invalid UTF-8, oversized and blank input clearly.

@@ -32,7 +32,7 @@ def free_port() -> int:
 
 def build_index(path: Path) -> Path:
     """A tiny real index of :data:`SOURCES`, built with the trace API."""
-    from despin.trace import Index
+    from despin.tracer import Index
 
     with Index.create(path) as ix:
         ix.add(sorted(SOURCES.items()))

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import despin
 from despin.cli import cli
 from despin.model.bundle import Model
-from despin.restore import apply_edits
+from despin.restorer import apply_edits
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

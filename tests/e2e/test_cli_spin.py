@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from despin.api import load_table
 from despin.cli import cli
-from despin.spin import spin, unspin
+from despin.spinner import spin, unspin
 from despin.types import Spin, SpinEdit
 
 TABLE = Path(__file__).parents[1] / "data" / "spin_table.tsv"

@@ -19,9 +19,9 @@ from click.testing import CliRunner
 
 from despin.cli import cli
 from despin.lexicon import SynonymLexicon, parse_table
-from despin.spin import spin
-from despin.trace import Index, trace
-from despin.trace.fingerprint import features
+from despin.spinner import spin
+from despin.tracer import Index, trace
+from despin.tracer.fingerprint import features
 
 SYLL = [c + v for c in "bcdgjklmnprstw" for v in "aiueo"]
 DESPIN = [sys.executable, "-c", "import sys; from despin.cli import cli; sys.exit(cli())"]

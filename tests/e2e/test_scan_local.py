@@ -24,11 +24,12 @@ import pytest
 from click.testing import CliRunner
 
 from despin import api
+from despin.batch import scan
 from despin.cli import cli
 from despin.errors import MissingDependencyError
 from despin.executor import LocalExecutor, PipelineJob
 from despin.model.bundle import DEFAULT_PATH
-from despin.pipeline import DetectStep, JsonlReader, JsonlWriter, RejectWriter, scan
+from despin.pipeline import DetectStep, JsonlReader, JsonlWriter, RejectWriter
 
 NEWS = Path(__file__).parents[1] / "data" / "scan" / "news.jsonl"
 REPO = Path(__file__).parents[2]

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
+from despin.batch import scan
 from despin.errors import InputError
 from despin.executor.ray import RayExecutor
 from despin.model.bundle import DEFAULT_PATH
-from despin.pipeline import Stat, Stats, scan
+from despin.pipeline import Stat, Stats
 from despin.pipeline.writers import write_atomic
 
 sys.path.insert(0, str(Path(__file__).parent))

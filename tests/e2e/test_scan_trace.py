@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_scan_with_an_index_adds_the_trace_matches(tmp_path: Path) -> None:
-    from despin.trace import Index
+    from despin.tracer import Index
 
     rows: list[dict[str, Any]] = [json.loads(x) for x in NEWS.read_text(encoding="utf-8").splitlines()]
     index_path = tmp_path / "sources.db"

@@ -35,7 +35,7 @@ from despin.cli import cli
 from despin.errors import ConfigError, IndexMismatchError, InputError, LexiconError, ModelError
 from despin.server import ServerSettings, create_app
 from despin.server.schemas import DetectionOut, ErrorOut, HealthOut, RestorationOut, TraceOut
-from despin.trace import Index
+from despin.tracer import Index
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from despin.model.bundle import DEFAULT_PATH, REQUIRED_FILES
-from despin.trace import Index
+from despin.tracer import Index
 
 REPO = Path(__file__).resolve().parents[2]
 DESPIN = [sys.executable, "-c", "import sys; from despin.cli import cli; sys.exit(cli(prog_name='despin'))"]

@@ -14,8 +14,8 @@ from despin.model.bundle import Model
 from despin.pipeline import JsonlReader, ParquetReader
 from despin.pipeline.base import Reject
 from despin.pipeline.stats import Stat
-from despin.restore import apply_edits
-from despin.trace import Index
+from despin.restorer import apply_edits
+from despin.tracer import Index
 
 pytestmark = needs_model
 

@@ -17,7 +17,7 @@ import pytest
 import despin
 from conftest import PROCESSED, SOURCES, SPUN_KUPANG, clear_error, needs_model, run_cli
 from despin.model.bundle import Model
-from despin.restore import apply_edits
+from despin.restorer import apply_edits
 from despin.types import Edit
 
 pytestmark = needs_model

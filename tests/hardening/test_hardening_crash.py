@@ -24,7 +24,7 @@ import despin
 from conftest import DESPIN, REPO, SOURCES, SPUN_KUPANG, build_index, needs_model
 from despin.errors import DespinError, ModelError
 from despin.model.bundle import DEFAULT_PATH, Model
-from despin.trace import Index
+from despin.tracer import Index
 
 # ----------------------------------------------------------------------------- index: transactions
 

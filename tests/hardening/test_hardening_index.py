@@ -15,7 +15,7 @@ import pytest
 import despin
 from conftest import PROCESSED, SOURCES, SPUN_KUPANG, Result, clear_error, long_line, run_cli
 from despin.errors import InputError
-from despin.trace import Index
+from despin.tracer import Index
 
 JSONL_SHARDS = ["texts", "binary", "malformed", "fields", "truncated", "corrupt", "notgzip"]
 PARQUET_SHARDS = ["wrong_schema", "nonstring", "nulltext"]

@@ -20,7 +20,7 @@ import pytest
 import despin
 from conftest import SOURCES, needs_model
 from despin.model.bundle import Model
-from despin.restore.restorer import MAX_SENTENCE_TOKENS, Restorer
+from despin.restorer.restorer import MAX_SENTENCE_TOKENS, Restorer
 from despin.text import sentences, tokenize
 
 WORDS = [w.strip(".,") for w in " ".join(SOURCES.values()).split()]
@@ -139,7 +139,7 @@ _TRACE_RSS = """
 import json, re, resource, sys, tempfile
 from pathlib import Path
 import despin
-from despin.trace import Index
+from despin.tracer import Index
 words = json.loads(sys.stdin.read())
 source = " ".join(words)
 spun = " ".join(w if i % 7 else "anyar" for i, w in enumerate(words))

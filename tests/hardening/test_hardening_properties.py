@@ -23,10 +23,10 @@ from conftest import SOURCES, needs_model
 from despin.errors import InputError
 from despin.lm.ngram import NgramLM
 from despin.model.bundle import Model
-from despin.restore.decoder import LN10, Arc, viterbi
+from despin.restorer.decoder import LN10, Arc, viterbi
 from despin.text import lm_key, normalize, tokenize, words
-from despin.trace import Index
-from despin.trace.align import align
+from despin.tracer import Index
+from despin.tracer.align import align
 
 # Every code point (lone surrogates included), with the troublesome ones drawn often.
 SPECIAL = ["\ud800", "\udcff", "\x00", "\u200d", "\u0301", "\u202e", "\ufeff", "\n", ".", "-", "'", "1", "İ", "ß"]

@@ -17,7 +17,7 @@ from conftest import SOURCES, clear_error, needs_model, run_cli
 from despin.errors import InputError
 from despin.model.bundle import Model
 from despin.textio import check_text
-from despin.trace import Index
+from despin.tracer import Index
 
 SURROGATES = ["\ud800", "a\udfffb", "Harga \udcff naik", "\ud83d"]  # the last: half of an emoji's pair
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import despin
 from despin.model.bundle import Model
-from despin.restore import apply_edits
+from despin.restorer import apply_edits
 
 WORDS = [
     "pemerintah",

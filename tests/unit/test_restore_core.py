@@ -7,9 +7,9 @@ import pytest
 import despin
 from despin.errors import ConfigError, InputError
 from despin.model.bundle import Model
-from despin.restore import apply_edits
-from despin.restore.footer import find_footer
-from despin.restore.restorer import RestoreConfig
+from despin.restorer import apply_edits
+from despin.restorer.footer import find_footer
+from despin.restorer.restorer import RestoreConfig
 from despin.types import Edit
 
 

@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from despin.lexicon import SynonymLexicon
-from despin.restore.candidates import CandidateGenerator
-from despin.restore.decoder import LN10, Arc, Transitions, viterbi, window_score
+from despin.restorer.candidates import CandidateGenerator
+from despin.restorer.decoder import LN10, Arc, Transitions, viterbi, window_score
 
 # ----------------------------------------------------------------------------- a tiny LM
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from despin.errors import ConfigError
 from despin.lexicon import SynonymLexicon
 from despin.model.bundle import read_table
-from despin.spin import OUTLETS, Spinner, spin, spin_batch, unspin
+from despin.spinner import OUTLETS, Spinner, spin, spin_batch, unspin
 from despin.text.tokenize import tokenize
 from despin.types import Spin
 

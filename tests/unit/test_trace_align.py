@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from despin.errors import ConfigError
-from despin.trace.align import Aligner, align
+from despin.tracer.align import Aligner, align
 
 
 def lcs_length(a: list[str], b: list[str]) -> int:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from despin.errors import IndexCorruptError, IndexMismatchError, InputError
-from despin.trace import Index, IndexConfig
-from despin.trace.fingerprint import features
+from despin.tracer import Index, IndexConfig
+from despin.tracer.fingerprint import features
 
 
 def make_docs(n: int, seed: int = 0) -> list[tuple[str, str]]:
@@ -179,7 +179,7 @@ def test_reader_sees_whole_batches_while_a_writer_adds(tmp_path: Path) -> None:
 
 
 def test_postings_naming_a_missing_document_are_corruption_not_a_wrong_answer(tmp_path: Path) -> None:
-    from despin.trace import trace
+    from despin.tracer import trace
 
     path = tmp_path / "refs.db"
     docs = make_docs(5)

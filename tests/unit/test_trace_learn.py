@@ -6,8 +6,8 @@ import pytest
 
 from despin.errors import ConfigError
 from despin.lexicon import SynonymLexicon, parse_table
-from despin.spin import spin
-from despin.trace.learn import (
+from despin.spinner import spin
+from despin.tables.pairs import (
     LearnConfig,
     format_table,
     learn_table,

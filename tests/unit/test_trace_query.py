@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from despin.errors import ConfigError
 from despin.lexicon import SynonymLexicon
-from despin.spin import spin
-from despin.trace import DEFAULT_THRESHOLD, Index, trace
+from despin.spinner import spin
+from despin.tracer import DEFAULT_THRESHOLD, Index, trace
 
 SYLL = [c + v for c in "bcdgjklmnprstw" for v in "aiueo"]
 

@@ -9,9 +9,8 @@ import click
 import orjson
 
 from despin import __version__
-from despin.api import MAX_CHARS
 from despin.errors import DespinError
-from despin.textio import check_text, decode_text
+from despin.textio import MAX_CHARS, check_text, decode_text
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 

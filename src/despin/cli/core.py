@@ -116,9 +116,9 @@ def build_model(out: Path, data_dir: Path | None, work_dir: Path, order: int, se
     Example:
         despin build-model -o src/despin/model/default
     """
-    from despin.model.build import build_model as build
-    from despin.model.build import refit_detector
-    from despin.model.corpora import default_data_dir
+    from despin.training.build import build_model as build
+    from despin.training.build import refit_detector
+    from despin.training.corpora import default_data_dir
 
     def log(msg: str) -> None:
         click.echo(msg, err=True)

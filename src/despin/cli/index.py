@@ -20,12 +20,9 @@ import click
 import orjson
 
 from despin import api
-from despin.api import MAX_CHARS
 from despin.cli.common import cli, emit_json, read_input
 from despin.errors import InputError, MissingDependencyError
-from despin.textio import check_text
-from despin.trace import Index
-from despin.trace.learn import (
+from despin.tables.pairs import (
     MIN_PAIR_COVERAGE,
     LearnConfig,
     format_table,
@@ -33,6 +30,8 @@ from despin.trace.learn import (
     pairs_from_texts,
     pairs_from_trace,
 )
+from despin.textio import MAX_CHARS, check_text
+from despin.tracer import Index
 
 VERIFY = click.Choice(["auto", "quick", "header"])
 _LEARN = LearnConfig()

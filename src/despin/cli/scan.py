@@ -57,7 +57,7 @@ def scan_command(
     """
     if ray_address is not None and executor != "ray":
         raise click.UsageError("--ray-address needs --executor ray")
-    from despin.pipeline import scan
+    from despin.batch import scan
 
     stats = scan(
         list(inputs),

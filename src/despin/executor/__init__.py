@@ -1,6 +1,5 @@
 """Executors run a job's independent tasks: in local processes, or on Ray (imported lazily)."""
 
-import despin.pipeline  # noqa: F401 - first: despin.pipeline.scan imports despin.executor.base
 from despin.executor.base import Executor, Job, PipelineJob, TaskResult, execute_task
 from despin.executor.local import LocalExecutor
 

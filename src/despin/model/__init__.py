@@ -1,1 +1,1 @@
-"""Model bundles: building them from the shared corpora and loading them."""
+"""Model bundles at run time: load, verify and compose the files ``despin build-model`` writes."""

@@ -25,12 +25,12 @@ from typing import Any
 
 import orjson
 
-from despin.detect import SpinDetector
+from despin.detector import SpinDetector
 from despin.errors import LexiconError, ModelError
 from despin.lexicon import SynonymLexicon, parse_table
-from despin.restore import apply_edits
-from despin.restore.candidates import CandidateGenerator
-from despin.restore.restorer import RestoreConfig, Restorer
+from despin.restorer import apply_edits
+from despin.restorer.candidates import CandidateGenerator
+from despin.restorer.restorer import RestoreConfig, Restorer
 from despin.types import Detection, Edit, Restoration
 
 FORMAT_VERSION = 2

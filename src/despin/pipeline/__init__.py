@@ -7,7 +7,6 @@ runs that pipeline over a corpus, one resumable task per shard, locally or on Ra
 
 from despin.pipeline.base import Document, Reject, Shard, Step, run_steps
 from despin.pipeline.readers import JsonlReader, ParquetReader, find_shards
-from despin.pipeline.scan import ScanJob, ScanOptions, ScanStats, scan  # noqa: I001 - needs the above
 from despin.pipeline.stats import RejectReason, Stat, Stats
 from despin.pipeline.steps import (
     DetectStep,
@@ -34,9 +33,6 @@ __all__ = [
     "RejectReason",
     "RejectWriter",
     "RestoreStep",
-    "ScanJob",
-    "ScanOptions",
-    "ScanStats",
     "Shard",
     "Stat",
     "Stats",
@@ -45,5 +41,4 @@ __all__ = [
     "TraceStep",
     "find_shards",
     "run_steps",
-    "scan",
 ]

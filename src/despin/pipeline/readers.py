@@ -19,11 +19,11 @@ from typing import Any
 
 import orjson
 
-from despin.api import MAX_CHARS
 from despin.errors import ConfigError, InputError
 from despin.pipeline.base import Document, Reject, Shard, Step, shard_suffix
 from despin.pipeline.stats import RejectReason, Stat
 from despin.pipeline.writers import RejectWriter, _pyarrow, dumps_record
+from despin.textio import MAX_CHARS
 
 # (docs, bytes) read since the last call; set by the executor in the worker, never pickled.
 ProgressFn = Callable[[int, int], None]

@@ -24,7 +24,7 @@ from despin.pipeline.writers import RejectWriter
 if TYPE_CHECKING:
     from despin.lexicon import SynonymLexicon
     from despin.model.bundle import Model
-    from despin.trace import Index
+    from despin.tracer import Index
 
 
 def manifest_digest(manifest: dict[str, Any]) -> str:
@@ -89,7 +89,7 @@ def _open_table(path: str) -> SynonymLexicon:
 
 @lru_cache(maxsize=4)
 def _open_index(path: str) -> Index:
-    from despin.trace import Index
+    from despin.tracer import Index
 
     # The driver of a scan ran the full check once; every worker trusts the pages and checks the header.
     return Index.open(path, verify="header")

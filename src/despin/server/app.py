@@ -57,9 +57,9 @@ from despin.server.settings import ServerSettings
 from despin.types import TraceResult
 
 if TYPE_CHECKING:
-    from despin.trace import Index
+    from despin.tracer import Index
 from despin.server.static import install_page
-from despin.textio import check_text
+from despin.textio import MAX_CHARS, check_text
 
 logger = logging.getLogger("despin.server")
 T = TypeVar("T")
@@ -162,9 +162,9 @@ def _trace(text: str, *, index: Index, top: int, with_text: bool) -> TraceResult
     if "with_text" in inspect.signature(api_trace).parameters:
         return cast(TraceResult, api_trace(text, index=index, top=top, with_text=True))
     # Until api.trace takes with_text: the core function api.trace calls, after the same text check.
-    from despin.trace import trace as trace_core
+    from despin.tracer import trace as trace_core
 
-    return trace_core(check_text(text, max_chars=api.MAX_CHARS), index=index, top=top, with_text=True)
+    return trace_core(check_text(text, max_chars=MAX_CHARS), index=index, top=top, with_text=True)
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:

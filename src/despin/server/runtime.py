@@ -16,7 +16,7 @@ from despin.server.settings import ServerSettings
 
 if TYPE_CHECKING:
     from despin.model.bundle import Model
-    from despin.trace import Index
+    from despin.tracer import Index
 
 logger = logging.getLogger("despin.server")
 
@@ -83,7 +83,7 @@ class Runtime:
 
     def _load_index(self, path: Path) -> None:
         try:
-            from despin.trace import Index
+            from despin.tracer import Index
 
             self.index = Index.open(path)
             logger.info("index loaded from %s", path)

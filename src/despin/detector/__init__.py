@@ -1,5 +1,5 @@
 """Document-level spin detection from the restorer's evidence."""
 
-from despin.detect.detector import FEATURES, SpinDetector, features
+from despin.detector.logistic import FEATURES, SpinDetector, features
 
 __all__ = ["FEATURES", "SpinDetector", "features"]

@@ -1,9 +1,9 @@
 """``Index``: the reference collection (SQLite file) and ``trace``: find the sources of a spun text.
 
-Retrieval (see :mod:`despin.trace.fingerprint` for why unigrams): take the query's distinct tokens
+Retrieval (see :mod:`despin.tracer.fingerprint` for why unigrams): take the query's distinct tokens
 known to the index, keep the ``max_query_features`` rarest, and add ``idf = log(N / df)`` to every
 document holding one. The best ``n_candidates`` documents are then aligned to the query
-(:func:`despin.trace.align.align`); the alignment gives the score, the coverage and the evidence.
+(:func:`despin.tracer.align.align`); the alignment gives the score, the coverage and the evidence.
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from typing import Any
 import numpy as np
 
 from despin import __version__
-from despin.api import MAX_CHARS
 from despin.errors import ConfigError, IndexCorruptError, IndexMismatchError, InputError
-from despin.textio import check_text
-from despin.trace.fingerprint import FORMAT_VERSION, IndexConfig, features, tokenizer_version
-from despin.trace.store import BatchResult, DocRow, Store, Verify
+from despin.textio import MAX_CHARS, check_text
+from despin.tracer.fingerprint import FORMAT_VERSION, IndexConfig, features, tokenizer_version
+from despin.tracer.store import BatchResult, DocRow, Store, Verify
 
 NO_LEXICON = "none"
 _DF_CACHE_MAX = 500_000

@@ -10,9 +10,9 @@ from typing import Any
 
 from despin.errors import ConfigError
 from despin.lm.ngram import lm_token
-from despin.restore.candidates import Candidate, CandidateGenerator
-from despin.restore.decoder import LN10, Arc, Transitions, viterbi
-from despin.restore.footer import find_footer
+from despin.restorer.candidates import Candidate, CandidateGenerator
+from despin.restorer.decoder import LN10, Arc, Transitions, viterbi
+from despin.restorer.footer import find_footer
 from despin.text.normalize import lm_key
 from despin.text.tokenize import Token, sentences, tokenize
 from despin.types import Edit, Footer

@@ -1,7 +1,7 @@
 """A calibrated document score from the evidence a restoration pass leaves behind.
 
 Features are rates, so documents of any length are comparable; a logistic regression fitted on
-simulated spins of the ``calib`` split (see :mod:`despin.model.build`) turns them into a
+simulated spins of the ``calib`` split (see :mod:`despin.training.build`) turns them into a
 probability, and the threshold is set so that at most 1% of clean calib documents of *every*
 register score above it.
 """
@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from despin.errors import ConfigError
-from despin.restore.restorer import RestoreOutcome
+from despin.restorer.restorer import RestoreOutcome
 from despin.types import Detection, Span
 
 FEATURES: tuple[str, ...] = (

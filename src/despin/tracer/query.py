@@ -6,8 +6,8 @@ import math
 import re
 
 from despin.errors import ConfigError, IndexCorruptError
-from despin.trace.align import Aligner, Alignment
-from despin.trace.index import DEFAULT_MAX_IDS, Index
+from despin.tracer.align import Aligner, Alignment
+from despin.tracer.index import DEFAULT_MAX_IDS, Index
 from despin.types import SourceMatch, TraceResult
 
 # Calibrated on benchmarks/trace.py (seed 0, 27k references): true sources of 60%-spun IndoSum test

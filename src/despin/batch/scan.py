@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from despin import __version__
-from despin.api import MAX_CHARS
 from despin.errors import ConfigError, InputError
 from despin.executor.base import Executor, TaskResult
 from despin.pipeline.base import Shard, Step, run_steps
@@ -38,6 +37,7 @@ from despin.pipeline.steps import (
     manifest_digest,
 )
 from despin.pipeline.writers import JsonlWriter, ParquetWriter, RejectWriter, write_atomic
+from despin.textio import MAX_CHARS
 
 if TYPE_CHECKING:
     from despin.model.bundle import Model
@@ -258,7 +258,7 @@ def _identity(model: Model | str | Path | None, table: str | None, index: str | 
     if index is not None:
         if not Path(index).is_file():
             raise InputError(f"index {index}: no such file")
-        from despin.trace import Index
+        from despin.tracer import Index
 
         Index.open(index).close()  # header and page check, once, before any worker opens it
         st = Path(index).stat()

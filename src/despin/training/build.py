@@ -30,10 +30,10 @@ from despin.model.bundle import (
     sha256_file,
     write_json_gz,
 )
-from despin.model.corpora import SHIP_YES, CorpusDoc, iter_docs
-from despin.model.kenlm_tools import ensure_kenlm_bin
 from despin.text.normalize import lm_key
 from despin.text.tokenize import sentences, tokenize
+from despin.training.corpora import SHIP_YES, CorpusDoc, iter_docs
+from despin.training.kenlm_tools import ensure_kenlm_bin
 
 MYTHES_PATH = Path("/usr/share/mythes/th_id_ID_v2.dat")
 WORDNET_NAME = "wordnet_bahasa_ind.wn-data-ind.tab"
@@ -131,7 +131,7 @@ def write_lexicon(out: Path, lexicon: SynonymLexicon, vocab: dict[str, int], *, 
 
 
 def _neighbours(text_path: Path, model: Model, out: Path, log: Log) -> None:
-    from despin.model.neighbours import build_neighbours
+    from despin.training.neighbours import build_neighbours
 
     with open(text_path, encoding="utf-8") as fh:
         sents = [line.split() for line in fh]
@@ -142,8 +142,8 @@ def _neighbours(text_path: Path, model: Model, out: Path, log: Log) -> None:
 
 def _detector_samples(data_dir: Path, model: Model, *, seed: int, per_corpus: int, log: Log) -> dict[str, Any]:
     """Features of clean and simulated spun ``calib`` documents, labelled, with their register."""
-    from despin.detect import features
-    from despin.spin import FOOTER_TEMPLATES, OUTLETS, Spinner
+    from despin.detector import features
+    from despin.spinner import FOOTER_TEMPLATES, OUTLETS, Spinner
 
     rng = random.Random(seed)
     by_corpus: dict[str, list[CorpusDoc]] = collections.defaultdict(list)
@@ -192,7 +192,7 @@ def fit_detector(samples: dict[str, Any], *, max_fpr: float = 0.0075) -> dict[st
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    from despin.detect import FEATURES, SpinDetector
+    from despin.detector import FEATURES, SpinDetector
 
     x = np.array(samples["x"], dtype=float)
     y = np.array(samples["y"])
@@ -284,7 +284,7 @@ def refit_detector(
 
 
 def fit_placeholder() -> dict[str, Any]:
-    from despin.detect import FEATURES
+    from despin.detector import FEATURES
 
     return {"weights": {f: 0.0 for f in FEATURES}, "bias": 0.0, "threshold": 0.5}
 

@@ -166,7 +166,7 @@ def pairs_from_texts(spun: str, source: str) -> tuple[list[tuple[str, str]], flo
         >>> pairs_from_texts("Kediaman itu agung sekali.", "Rumah itu besar sekali.")
         ([('kediaman', 'rumah'), ('agung', 'besar')], 1.0)
     """
-    from despin.trace.align import align
+    from despin.tracer.align import align
 
     a = align(spun, source)
     if a.coverage < MIN_PAIR_COVERAGE:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from despin.model.splits import REGISTERS, Split, split_of
+from despin.training.splits import REGISTERS, Split, split_of
 
 # Files of ../shared/data/corpus that data/README.md marks "ship: yes" (all of them).
 SHIP_YES = tuple(REGISTERS)
