@@ -141,7 +141,7 @@ def run(*, write_golden: bool, profile: bool, repeat: int = 1) -> int:
     for name, (m, texts) in sets.items():
         build_s = cold_s = warm_s = math.inf
         for _ in range(repeat):  # the fastest of a few runs: other processes share the machine
-            m._cache.clear()  # a fresh restorer: empty candidate and unigram caches
+            m._restorers.clear()  # a fresh restorer: empty candidate and unigram caches
             t0 = time.process_time()
             m.restorer()
             build_s = min(build_s, time.process_time() - t0)

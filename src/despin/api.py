@@ -40,16 +40,27 @@ def load_table(path: str | Path) -> SynonymLexicon:
     return read_table(Path(path))
 
 
-def detect(text: str, *, model: Model | None = None, threshold: float | None = None) -> Detection:
+def detect(
+    text: str,
+    *,
+    model: Model | None = None,
+    table: SynonymLexicon | str | Path | None = None,
+    threshold: float | None = None,
+) -> Detection:
     """Score how likely ``text`` is spun, and list the suspicious spans.
+
+    ``detect(text, table=T, threshold=t)`` is exactly ``restore(text, table=T, threshold=t).detection``.
 
     Args:
         text: the document.
         model: a loaded bundle; the default bundle when None.
+        table: a learned spinner table (or its path) used on top of the lexicon.
         threshold: the decision threshold; the bundle's calibrated default when None.
     """
     text = check_text(text, max_chars=MAX_CHARS)
-    return (model or load_model()).detect(text, threshold=threshold)
+    if isinstance(table, (str, Path)):
+        table = load_table(table)
+    return (model or load_model()).detect(text, table=table, threshold=threshold)
 
 
 def restore(
@@ -63,17 +74,24 @@ def restore(
 ) -> Restoration:
     """Undo the spin: return the most likely original text and the edits that produce it.
 
+    One decision governs the words: they change only when the returned detection says the text is
+    spun (its score reaches ``threshold``), unless ``force``. The footer is removed either way
+    (``remove_footer``). Restoring is idempotent: restoring the restored text changes nothing.
+
     Args:
         text: the spun document.
         model: a loaded bundle; the default bundle when None.
         table: a learned spinner table (or its path) used on top of the lexicon.
         remove_footer: drop a spinner's source footer ("Sumber ...: OUTLET") from ``text``.
         threshold: the detection threshold; the bundle's calibrated default when None.
+        force: change the words even when the text does not look spun.
     """
     text = check_text(text, max_chars=MAX_CHARS)
     if isinstance(table, (str, Path)):
         table = load_table(table)
-    return (model or load_model()).restore(text, table=table, remove_footer=remove_footer, threshold=threshold)
+    return (model or load_model()).restore(
+        text, table=table, remove_footer=remove_footer, threshold=threshold, force=force
+    )
 
 
 def trace(text: str, *, index: Index, top: int = 5, with_text: bool = False) -> TraceResult:

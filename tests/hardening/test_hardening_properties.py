@@ -15,12 +15,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import despin
 from conftest import SOURCES, needs_model
 from despin.errors import InputError
+from despin.lm import advance_many
 from despin.lm.ngram import NgramLM
 from despin.model.bundle import Model
 from despin.restorer.decoder import LN10, Arc, viterbi
@@ -83,7 +84,7 @@ def lattices(draw: st.DrawFn) -> list[list[Arc]]:
 
 
 def path_score(lm: NgramLM, path: list[Arc], weight: float) -> float:
-    lp, state = lm.advance_many(lm.begin(), [w for a in path for w in a.words])
+    lp, state = advance_many(lm, lm.begin(), [w for a in path for w in a.words])
     return weight * LN10 * (lp + lm.end(state)) + sum(a.cost for a in path)
 
 
@@ -130,14 +131,11 @@ def test_restore_raises_only_input_error_on_any_code_points(model: Model, text: 
 
 
 @needs_model
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (restore): about 1% of 30%-spun texts change again on a second restore, e.g. a two-word span "
-    "the first pass produced is itself replaced ('jernih suasana' -> 'aman', flood-jakarta seeds 210, 378, 1064); "
-    "restore should iterate to a fixed point. Derandomized so the outcome does not depend on the draw.",
-)
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(source=st.sampled_from(sorted(SOURCES)), seed=st.integers(0, 10_000))
+@example(source="flood-jakarta", seed=210)  # a two-word span the first pass wrote was replaced on the second
+@example(source="flood-jakarta", seed=378)
+@example(source="flood-jakarta", seed=1064)
 def test_restoring_a_restored_spin_changes_nothing(model: Model, source: str, seed: int) -> None:
     spun = despin.spin(SOURCES[source], model=model, seed=seed, rate=0.3).text
     once = despin.restore(spun, model=model).text

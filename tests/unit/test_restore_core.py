@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import despin
@@ -97,3 +99,39 @@ def test_clean_document_is_left_alone_unless_forced(model: Model) -> None:
     assert result.edits == () and result.text == clean
     forced = despin.restore(clean, model=model, force=True)
     assert apply_edits(clean, forced.edits) == forced.text
+
+
+def _spun_example(model: Model) -> str:
+    return (model.path.parents[3] / "examples" / "spun.txt").read_text(encoding="utf-8")
+
+
+def test_force_reaches_the_model_and_changes_words_the_decision_would_keep(model: Model) -> None:
+    spun = _spun_example(model)
+    # At threshold 1.0 nothing counts as spun, so only ``force`` may change the words.
+    kept = despin.restore(spun, model=model, threshold=1.0)
+    assert not kept.detection.is_spun
+    assert [e.kind for e in kept.edits] in ([], ["footer"])
+    forced = despin.restore(spun, model=model, threshold=1.0, force=True)
+    assert any(e.kind == "synonym" for e in forced.edits)
+    assert forced.text != kept.text
+
+
+def test_words_change_exactly_when_the_returned_detection_says_spun(model: Model) -> None:
+    spun = _spun_example(model)
+    score = despin.detect(spun, model=model).score
+    for threshold in (max(0.0, score - 0.01), min(1.0, score + 0.01)):
+        res = despin.restore(spun, model=model, threshold=threshold)
+        changed_words = any(e.kind in ("synonym", "case", "repeat") for e in res.edits)
+        assert changed_words == res.detection.is_spun == (score >= threshold)
+
+
+def test_detect_with_a_table_is_the_detection_restore_reports(model: Model, tmp_path: Path) -> None:
+    spun = _spun_example(model)
+    restored = despin.restore(spun, model=model)
+    # A table that maps each restored synonym back: the restorer now has other candidates.
+    rows = [f"{e.observed.lower()}\t{e.restored.lower()}\t5" for e in restored.edits if e.kind == "synonym"]
+    table = tmp_path / "t.tsv"
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    for t in (None, table):
+        assert despin.detect(spun, model=model, table=t) == despin.restore(spun, model=model, table=t).detection
+    assert despin.detect(spun, model=model, table=table) != despin.detect(spun, model=model)

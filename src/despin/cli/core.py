@@ -24,11 +24,20 @@ threshold_option = click.option(
 )
 
 
+table_option = click.option(
+    "--table",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="A spinner table learned with `despin learn`, used on top of the lexicon.",
+)
+
+
 @cli.command()
 @click.argument("source", default="-", metavar="[FILE|-]")
 @model_option
 @threshold_option
-def detect(source: str, model_dir: Path | None, threshold: float | None) -> None:
+@table_option
+def detect(source: str, model_dir: Path | None, threshold: float | None, table: Path | None) -> None:
     """Score how likely a text is spun and list the suspicious spans (JSON).
 
     \b
@@ -37,22 +46,17 @@ def detect(source: str, model_dir: Path | None, threshold: float | None) -> None
         {"spun_score": 0.97, "is_spun": true, "spans": [{"start": 12, "end": 19, ...}]}
     """
     text = read_input(source)
-    emit_json(api.detect(text, model=api.load_model(model_dir), threshold=threshold).to_dict())
+    emit_json(api.detect(text, model=api.load_model(model_dir), table=table, threshold=threshold).to_dict())
 
 
 @cli.command()
 @click.argument("source", default="-", metavar="[FILE|-]")
 @model_option
 @threshold_option
-@click.option(
-    "--table",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="A spinner table learned with `despin learn`, used on top of the lexicon.",
-)
+@table_option
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of the text.")
 @click.option("--keep-footer", is_flag=True, help="Keep the spinner's source footer in the text.")
-@click.option("--force", is_flag=True, help="Restore even a document that does not look spun.")
+@click.option("--force", is_flag=True, help="Change the words even when the text does not look spun.")
 def restore(
     source: str,
     model_dir: Path | None,

@@ -22,7 +22,7 @@ def lm_tokens(tokens: Sequence[Token]) -> list[str]:
 
 
 class NgramLM:
-    """Thin wrapper over ``kenlm.Model`` with state-passing scoring, for lattice decoding.
+    """Thin wrapper over ``kenlm.Model``: the :class:`~despin.lm.base.LanguageModel` protocol over KenLM.
 
     Scores are log10 probabilities, as KenLM returns them.
     """
@@ -38,6 +38,8 @@ class NgramLM:
         # A fresh KenLM state: the class itself, not a method wrapping it, because decoding
         # creates thousands per document.
         self.new_state: Callable[[], Any] = kenlm.State
+        # The LanguageModel protocol's scorer: KenLM's bound C method itself, for the same reason.
+        self.base_score: Callable[[Any, str, Any], float] = self.model.BaseScore
 
     def begin(self) -> Any:
         state = self._kenlm.State()
@@ -48,19 +50,6 @@ class NgramLM:
         state = self._kenlm.State()
         self.model.NullContextWrite(state)
         return state
-
-    def advance(self, state: Any, word: str) -> tuple[float, Any]:
-        """Score ``word`` after ``state``; return (log10 p, next state)."""
-        out = self._kenlm.State()
-        return self.model.BaseScore(state, word, out), out
-
-    def advance_many(self, state: Any, words: Sequence[str]) -> tuple[float, Any]:
-        total = 0.0
-        for w in words:
-            out = self._kenlm.State()
-            total += self.model.BaseScore(state, w, out)
-            state = out
-        return total, state
 
     def end(self, state: Any) -> float:
         out = self._kenlm.State()

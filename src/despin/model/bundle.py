@@ -24,19 +24,20 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from cachetools import LRUCache
 
 from despin.detector import SpinDetector
 from despin.errors import LexiconError, ModelError
 from despin.lexicon import SynonymLexicon, parse_table
-from despin.restorer import apply_edits
 from despin.restorer.candidates import CandidateGenerator
-from despin.restorer.restorer import RestoreConfig, Restorer
-from despin.types import Detection, Edit, Restoration
+from despin.restorer.document import DocumentRestorer
+from despin.restorer.restorer import RestoreConfig, RestoreOutcome, Restorer
+from despin.types import Detection, Restoration
 
 FORMAT_VERSION = 2
+RESTORER_CACHE_SIZE = 8
 REQUIRED_FILES = ("lm.binary", "vocab.json.gz", "lexicon.json.gz", "neighbours.json.gz", "detector.json")
 DEFAULT_PATH = Path(__file__).parent / "default"
-RESTORE_GATE = 0.5  # documents scoring below this are returned unchanged (but for the footer)
 
 
 def sha256_file(path: Path) -> str:
@@ -76,7 +77,10 @@ class Model:
 
     path: Path
     manifest: dict[str, Any]
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Restorers by table: each holds large caches, so only the most recently used few are kept.
+    _restorers: LRUCache[int | None, tuple[Restorer, SynonymLexicon | None]] = field(
+        default_factory=lambda: LRUCache(maxsize=RESTORER_CACHE_SIZE), repr=False
+    )
 
     @classmethod
     def load(cls, path: Path, *, verify: bool = True) -> Model:
@@ -169,23 +173,17 @@ class Model:
 
     def restorer(self, table: SynonymLexicon | None = None) -> Restorer:
         """A restorer over this bundle; one per table is cached."""
-        key = f"restorer:{id(table) if table is not None else 'none'}"
-        hit = self._cache.get(key)
+        key = id(table) if table is not None else None
+        hit = self._restorers.get(key)
         if hit is None:
-            gen = CandidateGenerator(
-                self.lexicon,
-                self.vocab,
-                table=table,
-                neighbours=self.neighbours,
-            )
-            hit = Restorer(self.lm, gen, case_share=self.case_share, config=self.restore_config)
-            if len(self._cache) > 8:
-                self._cache.clear()
-            self._cache[key] = (hit, table)  # holding the table keeps its id() unique
-        return hit if isinstance(hit, Restorer) else hit[0]
+            gen = CandidateGenerator(self.lexicon, self.vocab, table=table, neighbours=self.neighbours)
+            restorer = Restorer(self.lm, gen, case_share=self.case_share, config=self.restore_config)
+            hit = self._restorers[key] = (restorer, table)  # holding the table keeps its id() unique
+        return hit[0]
 
-    def detect(self, text: str, *, threshold: float | None = None) -> Detection:
-        return self.detector.detect(self.restorer().restore(text), threshold=threshold)
+    def detect(self, text: str, *, table: SynonymLexicon | None = None, threshold: float | None = None) -> Detection:
+        """Score ``text``: the detector reads a restoration pass with the same lexicon and table as :meth:`restore`."""
+        return self.detector.detect(self.restorer(table).restore(text), threshold=threshold)
 
     def restore(
         self,
@@ -196,16 +194,10 @@ class Model:
         threshold: float | None = None,
         force: bool = False,
     ) -> Restoration:
-        outcome = self.restorer(table).restore(text)
-        detection = self.detector.detect(outcome, threshold=threshold)
-        # A document that does not look spun keeps its words: on clean dev text this gate turns
-        # the restorer's 0.7% changed words into almost none, at a small cost in recall on
-        # lightly spun documents. ``force`` restores regardless.
-        gate = float(self.detector_params.get("restore_gate", RESTORE_GATE))
-        edits = list(outcome.edits) if force or detection.score >= gate else []
-        if remove_footer and outcome.footer:
-            f = outcome.footer
-            edits.append(Edit(f.start, f.end, f.text, "", 1.0, "footer"))
-        return Restoration(
-            text=apply_edits(text, edits), edits=tuple(edits), detection=detection, footer=outcome.footer
-        )
+        """Restore ``text``; words change only when :meth:`detect` (same table, threshold) says spun, or ``force``."""
+        detector = self.detector
+
+        def judge(outcome: RestoreOutcome) -> Detection:
+            return detector.detect(outcome, threshold=threshold)
+
+        return DocumentRestorer(self.restorer(table), judge).restore(text, remove_footer=remove_footer, force=force)

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import repeat
 from operator import itemgetter
 
 from despin.lexicon import SynonymLexicon
+
+# Two-hop paths kept per candidate slot, the strongest first: a word's two-hop originals number in
+# the hundreds, and ranking them all in context costs more than it finds.
+TWO_HOP_KEEP_PER_CANDIDATE = 3
+CACHE_SIZE = 200_000  # entries of each LRU cache (phrases, words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +33,7 @@ class Candidate:
 
 
 class CandidateGenerator:
-    """Propose originals for an observed lower-case phrase.
+    """Propose originals for an observed lower-case phrase: ``gen.candidates(phrase)``, LRU-cached.
 
     Args:
         lexicon: the synonym graph; its reverse index gives lexicon candidates.
@@ -61,16 +67,18 @@ class CandidateGenerator:
         self.neighbours = neighbours or {}
         self.log_neighbour = math.log(neighbour_channel)
         self.two_hop, self.two_hop_width = two_hop, two_hop_width
-        self.two_hop_keep = 3 * max_candidates  # the strongest paths only: ranking hundreds costs more than it finds
+        self.two_hop_keep = TWO_HOP_KEEP_PER_CANDIDATE * max_candidates
         self.min_count = min_count
         self.max_candidates = max_candidates
         self.max_phrase_len = max(lexicon.max_phrase_len, table.max_phrase_len if table else 1)
         total = self._total = max(1, sum(vocab.values()))
-        self._cache: dict[str, tuple[Candidate, ...]] = {}
-        self._none: set[str] = set()  # phrases known to have no candidate
+        # Bounded LRU caches: a long-lived model meets unboundedly many distinct phrases.
+        self.candidates: Callable[[str], tuple[Candidate, ...]] = lru_cache(maxsize=CACHE_SIZE)(self._candidates)
+        self._originals_known: Callable[[str], dict[str, float]] = lru_cache(maxsize=CACHE_SIZE)(
+            self._originals_known_uncached
+        )
         self._logps = _UnigramLogProbs(vocab, total)
         self._known_words = frozenset(w for w, c in vocab.items() if c >= min_count)
-        self._known_originals: dict[str, dict[str, float]] = {}
         # Every multi-word key of the reverse channels and its word prefixes: a phrase outside this
         # set has no candidate, and neither has any longer phrase that starts with it.
         self._phrase_prefixes = (
@@ -120,34 +128,23 @@ class CandidateGenerator:
         # sorted(reverse=True) is stable, so ties keep first-seen order, as heapq.nlargest would.
         return dict(sorted(out.items(), key=itemgetter(1), reverse=True)[: self.two_hop_keep])
 
-    def _originals_known(self, word: str) -> dict[str, float]:
-        """``lexicon.originals(word)`` without the originals the corpus does not know; cached, never mutated.
+    def _originals_known_uncached(self, word: str) -> dict[str, float]:
+        """``lexicon.originals(word)`` without the originals the corpus does not know (cached: never mutate).
 
         (Vocabulary entries are single LM tokens, never spaced, so a phrase is known when each of its words is.)
         """
-        hit = self._known_originals.get(word)
-        if hit is None:
-            known, is_known = self._known_words, self._known
-            originals = self.lexicon.originals(word).items()
-            hit = {o: p for o, p in originals if (o in known if " " not in o else is_known(o))}
-            self._known_originals[word] = hit
-        return hit
+        known, is_known = self._known_words, self._known
+        originals = self.lexicon.originals(word).items()
+        return {o: p for o, p in originals if (o in known if " " not in o else is_known(o))}
 
-    def candidates(self, observed: str) -> tuple[Candidate, ...]:
-        """Candidates for ``observed`` (lower-case), best first; cached per phrase."""
-        hit = self._cache.get(observed)
-        if hit is not None:
-            return hit
-        if observed in self._none:
-            return ()
+    def _candidates(self, observed: str) -> tuple[Candidate, ...]:
+        """Candidates for ``observed`` (lower-case), best first; ``self.candidates`` caches it per phrase."""
         if not (
             self.lexicon.originals(observed)
             or observed in self.neighbours
             or (self.two_hop and " " not in observed and self.lexicon.weights(observed))
             or (self.table is not None and self.table.originals(observed))
         ):
-            if len(self._none) < 500_000:
-                self._none.add(observed)
             return ()
         found: dict[str, tuple[float, str]] = {}
         if self.table is not None:
@@ -170,10 +167,7 @@ class CandidateGenerator:
         prior = [lc + (logps[o] if " " not in o else self._unigram(o)) for o, (lc, _) in items]
         # Stable descending sort: the same order and ties as heapq.nlargest, without a Python key call per item.
         top = sorted(range(len(items)), key=prior.__getitem__, reverse=True)[: self.max_candidates]
-        out = tuple(Candidate(orig, tuple(orig.split(" ")), lc, src) for orig, (lc, src) in (items[i] for i in top))
-        if len(self._cache) < 200_000:
-            self._cache[observed] = out
-        return out
+        return tuple(Candidate(orig, tuple(orig.split(" ")), lc, src) for orig, (lc, src) in (items[i] for i in top))
 
 
 class _UnigramLogProbs(dict[str, float]):

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from despin.lm.base import LanguageModel
+
 LN10 = math.log(10.0)
 
 
@@ -51,12 +53,12 @@ class Transitions:
     transitions scored along another one.
 
     Args:
-        lm: an :class:`~despin.lm.ngram.NgramLM`.
+        lm: an :class:`~despin.lm.base.LanguageModel`.
     """
 
     __slots__ = ("lm", "memo", "observed")
 
-    def __init__(self, lm: Any) -> None:
+    def __init__(self, lm: LanguageModel) -> None:
         self.lm = lm
         self.memo: dict[tuple[Any, str], tuple[float, Any]] = {}
         # observed[p]: the state after the sentence's first p observed words, once scored.
@@ -68,7 +70,7 @@ class Transitions:
         hit = self.memo.get(key)
         if hit is None:
             out = self.lm.new_state()
-            hit = self.memo[key] = (self.lm.model.BaseScore(state, word, out), out)
+            hit = self.memo[key] = (self.lm.base_score(state, word, out), out)
         return hit
 
     def context(self, left: Sequence[str], *, bos: bool) -> Any:
@@ -90,7 +92,7 @@ class Transitions:
 
 
 def viterbi(
-    lm: Any,
+    lm: LanguageModel,
     arcs_at: Sequence[Sequence[Arc]],
     *,
     lm_weight: float = 1.0,
@@ -102,7 +104,7 @@ def viterbi(
     ``transitions`` may hold transitions already scored for this sentence (by the lattice).
     """
     memo = (transitions if transitions is not None else Transitions(lm)).memo
-    score_fn, new_state = lm.model.BaseScore, lm.new_state
+    score_fn, new_state = lm.base_score, lm.new_state
     n = len(arcs_at)
     w = lm_weight * LN10
     frontier: list[dict[Any, _Hyp]] = [{} for _ in range(n + 1)]
@@ -162,7 +164,7 @@ def viterbi(
 
 
 def window_score(
-    lm: Any,
+    lm: LanguageModel,
     left: Sequence[str],
     middle: Sequence[str],
     right: Sequence[str],

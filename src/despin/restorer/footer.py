@@ -21,7 +21,7 @@ def find_footer(text: str) -> Footer | None:
     Example:
         >>> find_footer("Isi berita.\\n\\nSumber Referensi Berita: Kompas").outlet
         'Kompas'
-        >>> find_footer("Isi.\n\nArtikel ini telah tayang di Tribunnews.com").outlet
+        >>> find_footer("Isi.\\n\\nArtikel ini telah tayang di Tribunnews.com").outlet
         'Tribunnews.com'
         >>> find_footer("Sumber air bersih di desa itu: sumur.\\nWarga senang.") is None
         True

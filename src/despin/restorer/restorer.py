@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from operator import itemgetter
-from typing import Any
+
+from cachetools import LRUCache
 
 from despin.errors import ConfigError
+from despin.lm.base import LanguageModel
 from despin.lm.ngram import lm_token
 from despin.restorer.candidates import Candidate, CandidateGenerator
 from despin.restorer.decoder import LN10, Arc, Transitions, viterbi
@@ -19,7 +22,16 @@ from despin.types import Edit, Footer
 
 # Sentences longer than this are decoded in windows, which bounds time and memory per sentence.
 MAX_SENTENCE_TOKENS = 120
-UNIGRAM_CACHE_SIZE = 200_000
+# Cache sizes (entries, each an LRU): a long-lived model meets unboundedly many distinct words.
+WORD_CACHE_SIZE = 200_000  # unigram log-probs, keep costs, candidate options per phrase
+WINDOW_CACHE_SIZE = 4_096  # decoded sentence windows: a second pass re-decodes only what changed
+# A word written capitalised in mid-sentence in under this share of its clean occurrences is a
+# spinner's capital, not a name: 3% keeps names ("Jakarta", >90%) and title words ("Menteri",
+# 20-60%) apart from common words ("kini", <1%) in the training split's case statistics.
+ODD_CAPITAL_SHARE = 0.03
+# A sentence's first word counts as part of a following name only if it is itself capitalised
+# inside sentences this often ("Presiden Joko", not "Namun Joko").
+NAME_START_SHARE = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +91,7 @@ class Restorer:
     """Undo synonym spinning with a language model and a reverse synonym channel.
 
     Args:
-        lm: an :class:`~despin.lm.ngram.NgramLM`.
+        lm: an :class:`~despin.lm.base.LanguageModel`.
         candidates: the reverse channel.
         case_share: lower-case word -> shares of its mid-sentence occurrences written capitalised
             in clean text, (between lower-case words, anywhere); a word almost never capitalised
@@ -89,7 +101,7 @@ class Restorer:
 
     def __init__(
         self,
-        lm: Any,
+        lm: LanguageModel,
         candidates: CandidateGenerator,
         *,
         case_share: Mapping[str, tuple[float, float]],
@@ -103,32 +115,20 @@ class Restorer:
         self._repeat = math.log(c.rho_repeat)
         self._no_repeat = math.log(1.0 - c.rho_repeat)
         self._null = lm.null()
-        self._unigrams: dict[str, float] = {}
-        self._spin_costs: dict[tuple[str, float, str, int], float] = {}
-        self._keep_costs: tuple[dict[str, float], dict[str, float]] = ({}, {})  # by odd capital, then word
-        self._option_cache: list[dict[str, tuple[_Option, ...]]] = [{} for _ in range(candidates.max_phrase_len + 1)]
+        # Bounded LRU caches (functools' C implementation: these sit on the decoder's hot path).
+        self._unigram = lru_cache(maxsize=WORD_CACHE_SIZE)(self._unigram_uncached)
+        self._keep_cost = lru_cache(maxsize=WORD_CACHE_SIZE)(self._keep_cost_uncached)
+        self._options = lru_cache(maxsize=WORD_CACHE_SIZE)(self._options_uncached)
+        self._windows: LRUCache[tuple[str, str, str, bool], _Window] = LRUCache(maxsize=WINDOW_CACHE_SIZE)
 
-    def _unigram(self, word: str) -> float:
-        hit = self._unigrams.get(word)
-        if hit is None:
-            hit = float(self.lm.advance(self._null, word)[0])
-            # Bounded like the candidate caches: a long-lived model meets unboundedly many distinct words.
-            if len(self._unigrams) < UNIGRAM_CACHE_SIZE:
-                self._unigrams[word] = hit
-        return hit
+    def _unigram_uncached(self, word: str) -> float:
+        return float(self.lm.base_score(self._null, word, self.lm.new_state()))
 
-    def _keep_cost(self, key: str, odd: bool) -> float:
+    def _keep_cost_uncached(self, key: str, odd: bool) -> float:
         c = self.config
         return c.keep_bias + odd * c.keep_capital_bias + c.unigram_weight * LN10 * self._unigram(key)
 
     def _spin_cost(self, cand: Candidate, length: int) -> float:
-        key = (cand.original, cand.log_channel, cand.source, length)
-        hit = self._spin_costs.get(key)
-        if hit is None:
-            hit = self._spin_costs[key] = self._spin_cost_uncached(cand, length)
-        return hit
-
-    def _spin_cost_uncached(self, cand: Candidate, length: int) -> float:
         c = self.config
         return (
             c.channel_weight * cand.log_channel
@@ -153,27 +153,21 @@ class Restorer:
         in_name = (
             prev.kind == "word"
             and prev.text[:1].isupper()
-            and (k - 1 != sent_start or self.case_share.get(lm_key(prev.text), (1.0, 1.0))[1] > 0.1)
+            and (k - 1 != sent_start or self.case_share.get(lm_key(prev.text), (1.0, 1.0))[1] > NAME_START_SHARE)
         ) or (nxt is not None and nxt.kind == "word" and nxt.text[:1].isupper())
         key = lm_key(tok.text)
         shares = self.case_share.get(key)
         if shares is None:  # too rare to know how it is written: odd if it is a word spinners emit
             return not in_name and bool(self.candidates.lexicon.originals(key))
         isolated, anywhere = shares
-        return anywhere < 0.03 if in_name else isolated < 0.03
+        return anywhere < ODD_CAPITAL_SHARE if in_name else isolated < ODD_CAPITAL_SHARE
 
-    def _options(self, phrase: str, length: int) -> tuple[_Option, ...]:
-        """Candidate originals of an observed phrase of ``length`` tokens, with their channel costs; cached."""
-        cache = self._option_cache[length]
-        hit = cache.get(phrase)
-        if hit is None:
-            hit = tuple(
-                (cand.words, self._spin_cost(cand, length), cand.original, cand.source in ("neighbour", "two_hop"))
-                for cand in self.candidates.candidates(phrase)
-            )
-            if len(cache) < 200_000:
-                cache[phrase] = hit
-        return hit
+    def _options_uncached(self, phrase: str, length: int) -> tuple[_Option, ...]:
+        """Candidate originals of an observed phrase of ``length`` tokens, with their channel costs."""
+        return tuple(
+            (cand.words, self._spin_cost(cand, length), cand.original, cand.source in ("neighbour", "two_hop"))
+            for cand in self.candidates.candidates(phrase)
+        )
 
     def _arcs(self, toks: list[Token], lo: int, hi: int, sent_start: int) -> _Lattice:
         c = self.config
@@ -182,12 +176,12 @@ class Restorer:
         # One pass over the observed sentence gives every left-context state and each word's
         # log-probability; words the LM finds plausible in place are not worth a candidate search.
         lm = self.lm
-        score_fn, new_state = lm.model.BaseScore, lm.new_state
+        score_fn, new_state = lm.base_score, lm.new_state
         trans = Transitions(lm)
         memo = trans.memo
         state = lm.begin()
         states = trans.observed = [state]
-        unigrams = self._unigrams
+        unigram = self._unigram
         fit: list[float] = []  # log10 P(word | context) - log10 P(word): how much the context wants it
         for word in keys:
             out = new_state()
@@ -195,11 +189,10 @@ class Restorer:
             memo[(state, word)] = (lp, out)
             states.append(out)
             state = out
-            u = unigrams.get(word)
-            fit.append(lp - (self._unigram(word) if u is None else u))
+            fit.append(lp - unigram(word))
         fit.append(0.0)
         lat = _Lattice(keys, trans, [], [False] * n)
-        keep_costs = self._keep_costs
+        keep_cost_of = self._keep_cost
         for p in range(n):
             k = lo + p
             tok = toks[k]
@@ -209,12 +202,7 @@ class Restorer:
                 continue
             odd = lat.odd[p] = tok.text[:1].isupper() and self._odd_capital(toks, k, sent_start)
             lat.n_capital += odd
-            keep_cost = keep_costs[odd].get(word)
-            if keep_cost is None:
-                keep_cost = self._keep_cost(word, odd)
-                if len(keep_costs[odd]) < 500_000:
-                    keep_costs[odd][word] = keep_cost
-            arcs = [Arc(p, 1, (word,), keep_cost, "keep")]
+            arcs = [Arc(p, 1, (word,), keep_cost_of(word, odd), "keep")]
             if odd or fit[p] + fit[p + 1] < c.gate:
                 # A capitalised word that is not odd may be a name: only a synonym link may change it,
                 # never mere distributional similarity (which would turn "Bandung" into "Jakarta").
@@ -238,7 +226,7 @@ class Restorer:
         gen = self.candidates
         keys, n = lat.keys, len(lat.keys)
         trans = lat.transitions
-        memo, score_fn, new_state = trans.memo, self.lm.model.BaseScore, self.lm.new_state
+        memo, score_fn, new_state = trans.memo, self.lm.base_score, self.lm.new_state
         left = trans.observed[p]
         lm_w = LN10 * c.lm_weight
         found: list[tuple[float, int, tuple[str, ...], float, str]] = []
@@ -283,21 +271,41 @@ class Restorer:
         for s_lo, s_hi in sentences(body, toks):
             for lo in range(s_lo, s_hi, MAX_SENTENCE_TOKENS):
                 hi = min(s_hi, lo + MAX_SENTENCE_TOKENS)
-                lat = self._arcs(toks, lo, hi, s_lo)
-                n_cand, n_cap, n_rep = n_cand + lat.n_candidates, n_cap + lat.n_capital, n_rep + lat.n_repeat
-                if lat.n_candidates == 0 and lat.n_repeat == 0 and lat.n_capital == 0:
-                    continue
-                path = viterbi(
-                    self.lm,
-                    lat.arcs_at,
-                    lm_weight=self.config.lm_weight,
-                    beam=self.config.beam,
-                    transitions=lat.transitions,
-                )
-                sent_edits, g = self._edits(body, toks, lo, s_lo, lat, path)
-                edits.extend(sent_edits)
-                gain += g
+                win = self._window(body, toks, lo, hi, s_lo)
+                base = toks[lo].start
+                edits.extend(replace(e, start=e.start + base, end=e.end + base) for e in win.edits)
+                n_cand, n_cap, n_rep = n_cand + win.n_candidates, n_cap + win.n_capital, n_rep + win.n_repeat
+                gain += win.gain
         return RestoreOutcome(tuple(edits), footer, n_words, n_cand, n_cap, n_rep, gain)
+
+    def _window(self, body: str, toks: list[Token], lo: int, hi: int, sent_start: int) -> _Window:
+        """Decode tokens ``lo:hi`` of a sentence starting at ``sent_start``; edits relative to ``toks[lo]``.
+
+        A window's decoding depends on its own text, on whether it starts the sentence, and on the
+        tokens just outside it (which decide whether a capital is odd or part of a name), so the
+        result is cached under those: a document's second pass, and boilerplate repeated across
+        documents, decode only what is new.
+        """
+        key = (
+            body[toks[lo].start : toks[hi - 1].end],
+            toks[lo - 1].text if lo > sent_start else "",
+            toks[hi].text if hi < len(toks) else "",
+            lo == sent_start,
+        )
+        hit = self._windows.get(key)
+        if hit is not None:
+            return hit
+        lat = self._arcs(toks, lo, hi, sent_start)
+        sent_edits: list[Edit] = []
+        g = 0.0
+        if lat.n_candidates or lat.n_repeat or lat.n_capital:
+            c = self.config
+            path = viterbi(self.lm, lat.arcs_at, lm_weight=c.lm_weight, beam=c.beam, transitions=lat.transitions)
+            sent_edits, g = self._edits(body, toks, lo, sent_start, lat, path)
+        base = toks[lo].start
+        rel = tuple(replace(e, start=e.start - base, end=e.end - base) for e in sent_edits)
+        hit = self._windows[key] = _Window(rel, lat.n_candidates, lat.n_capital, lat.n_repeat, g)
+        return hit
 
     def _edits(
         self, body: str, toks: list[Token], lo: int, sent_start: int, lat: _Lattice, path: list[Arc]
@@ -363,6 +371,17 @@ class Restorer:
 
 # (emitted words, channel cost, original, weak): a weak candidate has no lexicon link of its own.
 _Option = tuple[tuple[str, ...], float, str, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """One decoded sentence window: its edits (offsets from its first token) and its counts."""
+
+    edits: tuple[Edit, ...]
+    n_candidates: int
+    n_capital: int
+    n_repeat: int
+    gain: float
 
 
 @dataclass(slots=True)

@@ -124,20 +124,15 @@ class Runtime:
         )
 
     def health(self) -> dict[str, Any]:
+        """What ``GET /v1/health`` shows any client: versions, never the host's file system paths."""
         model = self.model
         return {
             "status": "ok" if model is not None else "unavailable",
             "despin_version": __version__,
-            "model": None
-            if model is None
-            else {
-                "version": model.version,
-                "path": str(model.path),
-                "manifest": model.manifest,
-            },
-            "model_error": self.model_error,
+            "model": None if model is None else {"version": model.version, "manifest": model.manifest},
+            "model_error": self._redact(self.model_error),
             "index": _index_info(self.index) if self.index is not None else None,
-            "index_error": self.index_error,
+            "index_error": self._redact(self.index_error),
             "limits": {
                 "max_bytes": self.settings.max_bytes,
                 "timeout_s": self.settings.timeout_s,
@@ -146,6 +141,17 @@ class Runtime:
         }
 
 
+    def _redact(self, message: str | None) -> str | None:
+        """``message`` with the configured model and index paths cut to their last component."""
+        if message is None:
+            return None
+        for raw in (self.settings.model_path, self.settings.index_path):
+            if raw:
+                for form in sorted({str(Path(raw).resolve()), str(Path(raw))}, key=len, reverse=True):
+                    message = message.replace(form, Path(raw).name)
+        return message
+
+
 def _index_info(index: Index) -> dict[str, Any]:
-    """``despin index stats`` for the loaded index (count, size, config, header with versions)."""
-    return index.stats()
+    """``despin index stats`` for the loaded index (count, size, config, header with versions), less its path."""
+    return {k: v for k, v in index.stats().items() if k != "path"}

@@ -116,8 +116,9 @@ class ErrorOut(BaseModel):
 
 
 class ModelInfo(BaseModel):
+    """The loaded model's version and manifest (never its path on the server)."""
+
     version: str
-    path: str
     manifest: dict[str, Any]
 
 
