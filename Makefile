@@ -4,9 +4,9 @@ demo:
 test:
 	bash scripts/test.sh
 lint:
-	.venv/bin/ruff check src tests benchmarks
-	.venv/bin/ruff format --check src tests benchmarks
-	.venv/bin/mypy src
+	.venv/bin/ruff check src tests benchmarks fuzz
+	.venv/bin/ruff format --check src tests benchmarks fuzz
+	.venv/bin/mypy --strict src
 bench-quick:
 	.venv/bin/python -m benchmarks run --suite quick
 bench-full:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Set up, then run the main job on the bundled model: detect and restore a spun example article.
+# Install the core (no extras, no Debian packages), then run the main job on the bundled model:
+# detect and restore a spun example article.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh core
 echo "== despin detect examples/spun.txt"
 .venv/bin/despin detect examples/spun.txt
 echo "== despin restore examples/spun.txt"
