@@ -227,7 +227,11 @@ def test_sigkill_at_random_points_then_rerun_gives_identical_outputs(tmp_path: P
             (corpus / f"s{i}.jsonl.gz").write_bytes(gzip.compress(data, mtime=0))
         else:
             (corpus / f"s{i}.jsonl").write_bytes(data + BAD[1] + b"\n")
+    t0 = time.monotonic()
     scan(corpus, tmp_path / "ref", restore=True, progress=False)  # the uninterrupted run
+    # Kills wait a random part of one shard's time after a marker, so they land inside the job
+    # however fast this machine scans (a fixed delay let fast machines finish first).
+    per_shard = (time.monotonic() - t0) / 6
     reference = output_bytes(tmp_path / "ref")
 
     def markers() -> int:
@@ -248,7 +252,7 @@ def test_sigkill_at_random_points_then_rerun_gives_identical_outputs(tmp_path: P
         deadline = time.monotonic() + 60
         while proc.poll() is None and markers() < target and time.monotonic() < deadline:
             time.sleep(0.01)
-        time.sleep(rng.uniform(0.0, 0.3))
+        time.sleep(rng.uniform(0.0, 0.5 * per_shard))
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)  # the driver and its pool workers, no cleanup
             kills += 1
