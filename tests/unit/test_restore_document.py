@@ -5,9 +5,9 @@ from __future__ import annotations
 from despin.lexicon import SynonymLexicon
 from despin.lm import FakeLM
 from despin.restorer import DocumentRestorer, apply_edits
-from despin.restorer.document import Judge
 from despin.restorer.candidates import CandidateGenerator
-from despin.restorer.restorer import Restorer, RestoreConfig, RestoreOutcome
+from despin.restorer.document import Judge
+from despin.restorer.restorer import RestoreConfig, RestoreOutcome, Restorer
 from despin.types import Detection
 
 LEXICON = SynonymLexicon.from_pairs([("besar", "agung"), ("rumah", "kediaman")])
