@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 from despin.pipeline.stats import RejectReason, Stats
 
@@ -101,6 +101,12 @@ class Document:
     def annotate(self, **fields: Any) -> Document:
         """A new document with ``fields`` merged into ``despin``; this one is unchanged."""
         return dataclasses.replace(self, despin={**self.despin, **fields})
+
+
+class RejectSink(Protocol):
+    """Where rejects go: a :class:`~despin.pipeline.writers.RejectWriter`, or any collector."""
+
+    def write(self, reject: Reject) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ rest. Readers never raise on bad data; each reject counts once in ``Stat.INPUT``
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import zlib
@@ -20,13 +21,15 @@ from typing import Any
 import orjson
 
 from despin.errors import ConfigError, InputError
-from despin.pipeline.base import Document, Reject, Shard, Step, shard_suffix
+from despin.pipeline.base import Document, Reject, RejectSink, Shard, Step, shard_suffix
 from despin.pipeline.stats import RejectReason, Stat
-from despin.pipeline.writers import RejectWriter, _pyarrow, dumps_record
+from despin.pipeline.writers import _pyarrow, dumps_record
 from despin.textio import MAX_CHARS
 
 # (docs, bytes) read since the last call; set by the executor in the worker, never pickled.
 ProgressFn = Callable[[int, int], None]
+# A parsed record: (line or row, the JSON value, its raw line, parsed by the lenient codec).
+Record = tuple[int, Any, bytes | str, bool]
 
 CHUNK_BYTES = 1 << 20
 PROGRESS_EVERY = 64  # documents between progress callbacks
@@ -94,6 +97,7 @@ class _Reader(Step):
         id_field: the record field holding the document id (optional in records; used in rejects).
         max_chars: longer texts are rejected (``text_too_long``); the API's limit by default.
         rejects: where rejected records go; None counts them and drops them.
+        require_id: reject records without a non-empty ``id_field`` (``missing_id``).
     """
 
     def __init__(
@@ -103,7 +107,8 @@ class _Reader(Step):
         text_field: str = "text",
         id_field: str = "id",
         max_chars: int = MAX_CHARS,
-        rejects: RejectWriter | None = None,
+        rejects: RejectSink | None = None,
+        require_id: bool = False,
     ) -> None:
         super().__init__()
         if max_chars < 1:
@@ -113,6 +118,7 @@ class _Reader(Step):
         self.shards = _as_shards(paths)
         self.text_field, self.id_field, self.max_chars = text_field, id_field, max_chars
         self.rejects = rejects
+        self.require_id = require_id
         self.progress: ProgressFn | None = None
         self._pending = [0, 0]
 
@@ -127,6 +133,25 @@ class _Reader(Step):
             self._tick(0, 0, flush=True)
 
     def read(self, shard: Shard) -> Iterator[Document]:
+        """The shard's good documents; everything else goes to the rejects."""
+        for item in self.records(shard):
+            if isinstance(item, Reject):
+                self._reject(item)
+                continue
+            line, record, raw, lenient = item
+            doc = self._document(shard, line, record, raw, lenient=lenient)
+            if isinstance(doc, Reject):
+                self._reject(doc if doc.raw else dataclasses.replace(doc, raw=_row_raw(record)))
+            else:
+                self.stats.inc(Stat.INPUT)
+                yield doc
+
+    def records(self, shard: Shard) -> Iterator[Record | Reject]:
+        """Every parsed record of ``shard`` (any JSON value), or a :class:`Reject` for what cannot be parsed.
+
+        For callers that read records of another shape than ``{text}`` (``despin learn``'s pairs);
+        the text checks of :meth:`read` are not applied.
+        """
         raise NotImplementedError
 
     def _tick(self, docs: int, nbytes: int, *, flush: bool = False) -> None:
@@ -156,6 +181,9 @@ class _Reader(Step):
 
         def bad(reason: RejectReason, detail: str) -> Reject:
             return Reject(shard, line, reason, detail, raw, doc_id)
+
+        if self.require_id and not doc_id:
+            return bad(RejectReason.MISSING_ID, f"id field {self.id_field!r} is missing or empty")
 
         if text is None:
             what = "is null" if self.text_field in record else "is missing"
@@ -279,7 +307,7 @@ class JsonlReader(_Reader):
 
     name = "jsonl_reader"
 
-    def read(self, shard: Shard) -> Iterator[Document]:
+    def records(self, shard: Shard) -> Iterator[Record | Reject]:
         line_no, last_pos = 0, 0
         try:
             for raw, pos in iter_lines(shard.path, gz=shard.compression == "gzip"):
@@ -287,40 +315,37 @@ class JsonlReader(_Reader):
                 self._tick(1, pos - last_pos)
                 last_pos = pos
                 with self.stats.timer("read"):
-                    item = self._parse(shard, line_no, raw)
-                if isinstance(item, Reject):
-                    self._reject(item)
-                else:
-                    self.stats.inc(Stat.INPUT)
-                    yield item
+                    item = _parse_line(shard, line_no, raw)
+                yield item
         except _GzipBroken as exc:
-            self._reject(Reject(shard, line_no + 1, exc.reason, exc.detail, exc.partial))
+            yield Reject(shard, line_no + 1, exc.reason, exc.detail, exc.partial)
         except OSError as exc:
-            self._reject(Reject(shard, line_no + 1, RejectReason.UNREADABLE_FILE, f"cannot read {shard.path}: {exc}"))
+            yield Reject(shard, line_no + 1, RejectReason.UNREADABLE_FILE, f"cannot read {shard.path}: {exc}")
         self._tick(0, max(0, _size(shard.path) - last_pos))
 
-    def _parse(self, shard: Shard, line_no: int, raw: bytes) -> Document | Reject:
-        if not raw.strip():
-            return Reject(shard, line_no, RejectReason.BLANK_LINE, "blank line", raw)
-        try:
-            return self._document(shard, line_no, orjson.loads(raw), raw)
-        except orjson.JSONDecodeError:
-            pass
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return Reject(
-                shard,
-                line_no,
-                RejectReason.INVALID_UTF8,
-                f"line is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
-                raw,
-            )
-        try:  # the standard library also accepts integers beyond 64 bits, NaN and Infinity
-            record = json.loads(text)
-        except (ValueError, RecursionError) as exc:
-            return Reject(shard, line_no, RejectReason.MALFORMED_JSON, f"malformed JSON: {exc}", raw)
-        return self._document(shard, line_no, record, raw, lenient=True)
+
+def _parse_line(shard: Shard, line_no: int, raw: bytes) -> Record | Reject:
+    """One JSONL line as ``(line, value, raw, lenient)``, or the :class:`Reject` saying why not."""
+    if not raw.strip():
+        return Reject(shard, line_no, RejectReason.BLANK_LINE, "blank line", raw)
+    try:
+        return line_no, orjson.loads(raw), raw, False
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Reject(
+            shard,
+            line_no,
+            RejectReason.INVALID_UTF8,
+            f"line is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            raw,
+        )
+    try:  # the standard library also accepts integers beyond 64 bits, NaN and Infinity
+        return line_no, json.loads(text), raw, True
+    except (ValueError, RecursionError) as exc:
+        return Reject(shard, line_no, RejectReason.MALFORMED_JSON, f"malformed JSON: {exc}", raw)
 
 
 def _size(path: str) -> int:
@@ -348,13 +373,13 @@ class ParquetReader(_Reader):
     name = "parquet_reader"
     batch_rows = 1024
 
-    def read(self, shard: Shard) -> Iterator[Document]:
+    def records(self, shard: Shard) -> Iterator[Record | Reject]:
         pq = _pyarrow().parquet
         try:
             pf = pq.ParquetFile(shard.path)
             meta = pf.metadata
         except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError, ...
-            self._reject(Reject(shard, None, RejectReason.UNREADABLE_PARQUET, f"cannot open Parquet file: {exc}"))
+            yield Reject(shard, None, RejectReason.UNREADABLE_PARQUET, f"cannot open Parquet file: {exc}")
             self._tick(0, _size(shard.path))
             return
         size, total = _size(shard.path), max(meta.num_rows, 1)
@@ -364,33 +389,34 @@ class ParquetReader(_Reader):
             try:
                 for batch in pf.iter_batches(batch_size=self.batch_rows, row_groups=[group], use_threads=False):
                     with self.stats.timer("read"):
-                        records = batch.to_pylist()
-                    self._tick(len(records), size * len(records) // total)
-                    for record in records:
-                        item = self._document(shard, row, record, "")
+                        rows = batch.to_pylist()
+                    self._tick(len(rows), size * len(rows) // total)
+                    for record in rows:
+                        yield row, record, "", False
                         row += 1
-                        if isinstance(item, Reject):
-                            self._reject(
-                                Reject(
-                                    item.shard,
-                                    item.line,
-                                    item.reason,
-                                    item.detail,
-                                    _row_raw(record),
-                                    item.doc_id,
-                                )
-                            )
-                        else:
-                            self.stats.inc(Stat.INPUT)
-                            yield item
             except Exception as exc:  # noqa: BLE001 - corrupt pages raise ArrowInvalid/OSError
-                self._reject(
-                    Reject(
-                        shard,
-                        row,
-                        RejectReason.UNREADABLE_ROW_GROUP,
-                        f"row group {group} (rows {start}-{end - 1}) fails to decode at row {row}: {exc}; "
-                        f"{end - row} rows lost",
-                    )
+                yield Reject(
+                    shard,
+                    row,
+                    RejectReason.UNREADABLE_ROW_GROUP,
+                    f"row group {group} (rows {start}-{end - 1}) fails to decode at row {row}: {exc}; "
+                    f"{end - row} rows lost",
                 )
                 row = end
+
+
+def open_reader(
+    path: str | Path,
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    max_chars: int = MAX_CHARS,
+    rejects: RejectSink | None = None,
+    require_id: bool = False,
+) -> JsonlReader | ParquetReader:
+    """The reader for one file, chosen by its suffix (a :class:`~despin.errors.ConfigError` if unknown)."""
+    shard = Shard.of(path)
+    cls = ParquetReader if shard.fmt == "parquet" else JsonlReader
+    return cls(
+        shard, text_field=text_field, id_field=id_field, max_chars=max_chars, rejects=rejects, require_id=require_id
+    )

@@ -52,6 +52,7 @@ class RejectReason(StrEnum):
     UNREADABLE_PARQUET = "unreadable_parquet"
     UNREADABLE_ROW_GROUP = "unreadable_row_group"
     MODEL_INPUT_ERROR = "model_input_error"
+    MISSING_ID = "missing_id"  # a reader told to require ids (``despin index add``) found none
 
 
 @dataclass
