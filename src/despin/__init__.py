@@ -7,7 +7,7 @@ have other names (``despin.detector``, ``despin.restorer``, ``despin.tracer``, `
 
 __version__ = "0.1.0"
 
-from despin.api import detect, learn, load_model, restore, spin, trace
+from despin.api import detect, learn, learn_site, load_model, restore, spin, trace
 from despin.batch.scan import ScanStats, scan
 from despin.tracer import Index
 from despin.types import (
@@ -39,6 +39,7 @@ __all__ = [
     "__version__",
     "detect",
     "learn",
+    "learn_site",
     "load_model",
     "restore",
     "scan",

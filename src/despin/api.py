@@ -17,7 +17,9 @@ from despin.types import Detection, Restoration, Spin, TraceResult
 if TYPE_CHECKING:
     from despin.lexicon import SynonymLexicon
     from despin.model.bundle import Model
+    from despin.tables.decipher import DecipherConfig
     from despin.tables.pairs import LearnConfig, TableRow
+    from despin.tables.site import SiteTable
     from despin.tracer import Index
 
 
@@ -144,3 +146,41 @@ def learn(pairs: Iterable[tuple[str, str]], *, config: LearnConfig | None = None
         spun, source = check_text(spun, max_chars=MAX_CHARS), check_text(source, max_chars=MAX_CHARS)
         found.extend(pairs_from_texts(spun, source)[0])
     return learn_table(found, config)
+
+
+def learn_site(
+    pages: Iterable[str],
+    *,
+    model: Model | None = None,
+    lexicon: SynonymLexicon | None = None,
+    config: DecipherConfig | None = None,
+) -> SiteTable:
+    """Learn a content farm's spinner table from its pages alone (no sources), and score the whole site.
+
+    The pages of one site are deciphered together: words the site under-uses against clean text are
+    paired with words it over-uses, checked in context by the LM, and fitted by EM (see
+    :mod:`despin.tables.decipher`). Restore the site's pages with ``restore(text, table=result.lexicon())``
+    or write ``result.table_text()`` for ``despin restore --table``.
+
+    Args:
+        pages: the texts of one site or farm (the more pages, the stronger the evidence).
+        model: a loaded bundle; the default bundle when None.
+        lexicon: the candidate lexicon; the bundle's when None.
+        config: the learner's knobs (:class:`despin.tables.decipher.DecipherConfig`).
+
+    Returns:
+        A :class:`despin.tables.site.SiteTable`: ``rows``, ``entries`` with evidence, ``spun_score``,
+        ``is_spun`` and ``to_dict()``.
+    """
+    from despin.tables.site import learn_site_table
+
+    texts = [check_text(p, max_chars=MAX_CHARS) for p in pages]
+    m = model or load_model()
+    return learn_site_table(
+        texts,
+        lm=m.lm,
+        vocab=m.vocab,
+        lexicon=lexicon if lexicon is not None else m.lexicon,
+        neighbours=m.neighbours,
+        config=config,
+    )

@@ -1,4 +1,4 @@
-"""``despin index add|stats``, ``despin trace`` and ``despin learn``: the reference index and its uses.
+"""``despin index add|stats`` and ``despin trace``: the reference index and its uses (``despin learn`` is in learn.py).
 
 Bad input records are never dropped silently: each is reported on stderr as ``FILE:LINE: reason``
 and counted. The good records are still added (or learned from); the command then exits 1 unless
@@ -8,7 +8,6 @@ rejected`` for ``index add``.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import zlib
 from collections.abc import Iterator
@@ -22,19 +21,10 @@ import orjson
 from despin import api
 from despin.cli.common import cli, emit_json, read_input
 from despin.errors import InputError, MissingDependencyError
-from despin.tables.pairs import (
-    MIN_PAIR_COVERAGE,
-    LearnConfig,
-    format_table,
-    learn_table,
-    pairs_from_texts,
-    pairs_from_trace,
-)
 from despin.textio import MAX_CHARS, check_text
 from despin.tracer import Index
 
 VERIFY = click.Choice(["auto", "quick", "header"])
-_LEARN = LearnConfig()
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,69 +199,3 @@ def trace_command(source: str, index_path: str, top: int) -> None:
     text = read_input(source)
     with Index.open(index_path) as ix:
         emit_json(api.trace(text, index=ix, top=top).to_dict())
-
-
-def _learn_inputs(path: Path) -> Iterator[tuple[list[tuple[str, str]], bool] | BadRecord]:
-    """Candidate entries per record: {"spun", "source"} texts, or a `despin trace` result."""
-    items = list(_json_lines(path))
-    if items and isinstance(items[0], BadRecord):  # maybe one pretty-printed JSON document
-        with contextlib.suppress(orjson.JSONDecodeError):
-            items = [(1, orjson.loads(path.read_bytes()))]
-    for item in items:
-        if isinstance(item, BadRecord):
-            yield item
-            continue
-        lineno, rec = item
-        for k, obj in enumerate(rec if isinstance(rec, list) else [rec]):
-            where = f"{path}:{lineno}" + (f"[{k}]" if isinstance(rec, list) else "")
-            if isinstance(obj, dict) and all(isinstance(obj.get(k), str) for k in ("spun", "source")):
-                found, coverage = pairs_from_texts(obj["spun"], obj["source"])
-                yield found, coverage >= MIN_PAIR_COVERAGE
-            elif isinstance(obj, dict) and "matches" in obj:
-                try:
-                    yield pairs_from_trace(obj), True
-                except ValueError as exc:
-                    yield BadRecord(where, str(exc))
-            else:
-                yield BadRecord(where, 'expected {"spun": TEXT, "source": TEXT} or a `despin trace` result')
-
-
-@cli.command("learn")
-@click.argument("pairs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Table to write (TSV).")
-@click.option("--min-count", type=click.IntRange(1), default=_LEARN.min_count, show_default=True,
-              help="Least sightings of an entry.")
-@click.option("--min-prob", type=click.FloatRange(0, 1), default=_LEARN.min_prob, show_default=True,
-              help="Least P(original | observed) of an entry.")
-@click.option("--skip-bad", is_flag=True, help="Exit 0 even when bad records were rejected.")
-def learn_command(
-    pairs: tuple[str, ...], output: str, min_count: int, min_prob: float, skip_bad: bool
-) -> None:
-    """Learn a spinner's table (observed<TAB>original<TAB>count<TAB>prob) from aligned pairs.
-
-    PAIRS are JSONL(.gz) files of {"spun": TEXT, "source": TEXT} records, or of `despin trace`
-    results (their best match's substitutions). Pairs whose alignment covers under half of the
-    spun words are counted as unaligned and ignored.
-
-    \b
-    Example:
-        despin learn pairs.jsonl -o spinner.tsv && despin restore spun.txt --table spinner.tsv
-    """
-    bad: list[BadRecord] = []
-    found: list[tuple[str, str]] = []
-    n_records = n_unaligned = 0
-    for p in pairs:
-        for item in _learn_inputs(Path(p)):
-            if isinstance(item, BadRecord):
-                bad.append(item)
-                continue
-            n_records += 1
-            n_unaligned += 0 if item[1] else 1
-            found.extend(item[0])
-    rows = learn_table(found, LearnConfig(min_count=min_count, min_prob=min_prob))
-    comment = f"despin learn: {n_records} pairs, {len(found)} aligned substitutions, {len(rows)} entries"
-    Path(output).write_text(format_table(rows, comment=comment), encoding="utf-8")
-    emit_json({"records": n_records + len(bad), "learned_from": n_records - n_unaligned,
-               "unaligned": n_unaligned, "rejected": len(bad), "substitutions": len(found),
-               "entries": len(rows), "output": output})
-    _report_bad(bad, skip_bad)

@@ -1,0 +1,226 @@
+"""``despin learn``: a spinner's table from aligned (spun, source) pairs, or from a site's pages alone.
+
+Pair mode (the default) aligns each pair and counts its substitutions. ``--unsupervised`` deciphers
+the table from one site's pages with no sources (see :mod:`despin.tables.decipher`) and scores the
+whole site. Bad input records are reported on stderr as ``FILE:LINE: reason`` and counted; the good
+ones are still learned from, and the command exits 1 unless ``--skip-bad`` is given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import orjson
+
+from despin import api
+from despin.cli.common import cli, emit_json
+from despin.cli.index import BadRecord, _json_lines, _parquet_rows, _report_bad
+from despin.errors import InputError
+from despin.tables.pairs import (
+    MIN_PAIR_COVERAGE,
+    LearnConfig,
+    format_table,
+    learn_table,
+    pairs_from_texts,
+    pairs_from_trace,
+)
+from despin.textio import MAX_CHARS, check_text
+
+_LEARN = LearnConfig()
+
+
+def _learn_inputs(path: Path) -> Iterator[tuple[list[tuple[str, str]], bool] | BadRecord]:
+    """Candidate entries per record: {"spun", "source"} texts, or a `despin trace` result."""
+    items = list(_json_lines(path))
+    if items and isinstance(items[0], BadRecord):  # maybe one pretty-printed JSON document
+        with contextlib.suppress(orjson.JSONDecodeError):
+            items = [(1, orjson.loads(path.read_bytes()))]
+    for item in items:
+        if isinstance(item, BadRecord):
+            yield item
+            continue
+        lineno, rec = item
+        for k, obj in enumerate(rec if isinstance(rec, list) else [rec]):
+            where = f"{path}:{lineno}" + (f"[{k}]" if isinstance(rec, list) else "")
+            if isinstance(obj, dict) and all(isinstance(obj.get(k), str) for k in ("spun", "source")):
+                found, coverage = pairs_from_texts(obj["spun"], obj["source"])
+                yield found, coverage >= MIN_PAIR_COVERAGE
+            elif isinstance(obj, dict) and "matches" in obj:
+                try:
+                    yield pairs_from_trace(obj), True
+                except ValueError as exc:
+                    yield BadRecord(where, str(exc))
+            else:
+                yield BadRecord(where, 'expected {"spun": TEXT, "source": TEXT} or a `despin trace` result')
+
+
+@cli.command("learn")
+@click.argument("pairs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--unsupervised",
+    is_flag=True,
+    help="Learn from one site's PAGES alone (JSONL(.gz), Parquet or text files), with no sources.",
+)
+@click.option("--text-field", default="text", show_default=True, help="Record field with a page's text.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="With --unsupervised: write a report with per-entry evidence (.html, or .md plus an .svg plot).",
+)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Table to write (TSV).")
+@click.option(
+    "--min-count",
+    type=click.IntRange(1),
+    default=_LEARN.min_count,
+    show_default=True,
+    help="Least sightings of an entry.",
+)
+@click.option(
+    "--min-prob",
+    type=click.FloatRange(0, 1),
+    default=_LEARN.min_prob,
+    show_default=True,
+    help="Least P(original | observed) of an entry.",
+)
+@click.option("--skip-bad", is_flag=True, help="Exit 0 even when bad records were rejected.")
+def learn_command(
+    pairs: tuple[str, ...],
+    unsupervised: bool,
+    text_field: str,
+    report_path: str | None,
+    output: str,
+    min_count: int,
+    min_prob: float,
+    skip_bad: bool,
+) -> None:
+    """Learn a spinner's table (observed<TAB>original<TAB>count<TAB>prob) from aligned pairs.
+
+    PAIRS are JSONL(.gz) files of {"spun": TEXT, "source": TEXT} records, or of `despin trace`
+    results (their best match's substitutions). Pairs whose alignment covers under half of the
+    spun words are counted as unaligned and ignored.
+
+    With --unsupervised, PAGES are one site's records instead; the table is deciphered from the
+    pages alone and the command prints {"pages", "words", "entries", "spun_score", "is_spun",
+    "output", "seconds"}, where spun_score is the calibrated probability that one spinner produced
+    the site.
+
+    \b
+    Examples:
+        despin learn pairs.jsonl -o spinner.tsv && despin restore spun.txt --table spinner.tsv
+        despin learn --unsupervised site.jsonl.gz -o site.tsv --report site.html
+    """
+    if unsupervised:
+        _learn_unsupervised(pairs, text_field, output, report_path, skip_bad)
+        return
+    if report_path:
+        raise click.UsageError("--report needs --unsupervised")
+    bad: list[BadRecord] = []
+    found: list[tuple[str, str]] = []
+    n_records = n_unaligned = 0
+    for p in pairs:
+        for item in _learn_inputs(Path(p)):
+            if isinstance(item, BadRecord):
+                bad.append(item)
+                continue
+            n_records += 1
+            n_unaligned += 0 if item[1] else 1
+            found.extend(item[0])
+    rows = learn_table(found, LearnConfig(min_count=min_count, min_prob=min_prob))
+    comment = f"despin learn: {n_records} pairs, {len(found)} aligned substitutions, {len(rows)} entries"
+    Path(output).write_text(format_table(rows, comment=comment), encoding="utf-8")
+    emit_json(
+        {
+            "records": n_records + len(bad),
+            "learned_from": n_records - n_unaligned,
+            "unaligned": n_unaligned,
+            "rejected": len(bad),
+            "substitutions": len(found),
+            "entries": len(rows),
+            "output": output,
+        }
+    )
+    _report_bad(bad, skip_bad)
+
+
+def _site_pages(path: Path, text_field: str) -> Iterator[str | BadRecord]:
+    """Page texts of a JSONL(.gz) or Parquet file of records, or of a plain-text file (one page)."""
+    name = path.name.lower()
+    if name.endswith((".parquet", ".pq")):
+        rows = _parquet_rows(path, (text_field, text_field))
+    elif name.endswith((".jsonl", ".jsonl.gz", ".json", ".ndjson")):
+        rows = _json_lines(path)
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            yield BadRecord(str(path), "not UTF-8 text")
+            return
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if text.strip():
+            yield text
+        else:
+            yield BadRecord(str(path), "empty file")
+        return
+    for item in rows:
+        if isinstance(item, BadRecord):
+            yield item
+            continue
+        lineno, rec = item
+        value = rec.get(text_field) if isinstance(rec, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            yield BadRecord(f"{path}:{lineno}", f"field {text_field!r} is missing, empty or not a string")
+            continue
+        try:
+            yield check_text(value, name=f"field {text_field!r}", max_chars=MAX_CHARS)
+        except InputError as exc:
+            yield BadRecord(f"{path}:{lineno}", str(exc))
+
+
+def _learn_unsupervised(
+    files: tuple[str, ...], text_field: str, output: str, report_path: str | None, skip_bad: bool
+) -> None:
+    from despin.tables import report as report_mod
+
+    t0 = time.perf_counter()
+    bad: list[BadRecord] = []
+    pages: list[str] = []
+    for f in files:
+        for item in _site_pages(Path(f), text_field):
+            (bad if isinstance(item, BadRecord) else pages).append(item)  # type: ignore[arg-type]
+    if not pages:
+        _report_bad(bad, skip_bad)
+        raise click.ClickException("no pages to learn from")
+    site = api.learn_site(pages)
+    comment = (
+        f"despin learn --unsupervised: {site.pages} pages, {site.words} words, {len(site.rows)} entries, "
+        f"spun_score {site.spun_score:.4f}"
+    )
+    Path(output).write_text(site.table_text(comment=comment), encoding="utf-8")
+    if report_path:
+        rp = Path(report_path)
+        if rp.suffix.lower() in (".html", ".htm"):
+            rp.write_text(report_mod.html_report(site), encoding="utf-8")
+        else:
+            svg = rp.with_suffix(".svg")
+            svg.write_text(report_mod.frequency_svg(site), encoding="utf-8")
+            rp.write_text(report_mod.markdown(site, plot_path=svg.name), encoding="utf-8")
+    emit_json(
+        {
+            "pages": site.pages,
+            "words": site.words,
+            "entries": len(site.rows),
+            "spun_score": round(site.spun_score, 4),
+            "is_spun": site.is_spun,
+            "output": output,
+            "seconds": round(time.perf_counter() - t0, 2),
+            "rejected": len(bad),
+        }
+    )
+    _report_bad(bad, skip_bad)

@@ -1,0 +1,401 @@
+"""Learn a content farm's spinner table from its pages alone: decipherment with the LM as prior.
+
+The farm's pages are ciphertext under one key. Each observed phrase ``o`` has a hidden original
+``h``: itself (the identity channel) or a phrase ``u`` the spinner replaced, ``T(o | u)``. Only the
+site's *over-used* phrases can be replacements and only candidates that pass the magnitude and
+context checks of :mod:`despin.tables.candidates` can be their originals, so EM runs over small
+candidate sets (Nuhn & Ney 2014), one per over-used phrase, with three kinds of evidence:
+
+* the LM in context: each occurrence's posterior over ``h`` is proportional to
+  ``pi_o(h) * P_LM(left, h, right)``;
+* clean-text frequencies: ``o``'s identity share starts (and is held up by a pseudo-count) at
+  ``E(o) / n(o)``, and the mass all over-used phrases give to ``u`` is capped by ``u``'s deficit
+  ``E(u) - n(u)``: a word can only have been replaced as often as it went missing;
+* a sparse prior on ``T``: every non-identity entry pays ``sparsity`` expected counts per EM step,
+  so weak entries fall to zero instead of sharing the mass.
+
+Pages are weighted by their evidence in a second pass, so a site where only some pages are spun
+still shows the spun pages' deficits undiluted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from despin.errors import ConfigError
+from despin.lexicon import SynonymLexicon
+from despin.lm.base import LanguageModel
+from despin.tables.candidates import CandidateSources, Windows, rank_by_context
+from despin.tables.evidence import Counts, Expected, Occurrence, SiteText, count_site, is_word, poisson_g
+from despin.tables.pairs import TableRow
+
+LN10 = math.log(10.0)
+
+
+@dataclass(frozen=True, slots=True)
+class DecipherConfig:
+    """Knobs of :func:`decipher` (defaults tuned on the dev farms of benchmarks/farms.py).
+
+    Args:
+        max_n: longest phrase, in words, on either side of an entry.
+        min_count: least occurrences of an over-used phrase.
+        over_g: least Poisson G of an over-used phrase; ``over_ratio``: least n / E.
+        under_g: least Poisson G of an under-used phrase; ``under_ratio``: most n / E.
+        max_under: under-used phrases tried by frequency pairing, the strongest first.
+        sample: contexts sampled per phrase to rank candidates; ``keep``: candidates kept per phrase.
+        min_share: the context check (see :func:`~despin.tables.candidates.rank_by_context`).
+        lm_weight: weight of the LM log-probability in the posteriors.
+        sparsity: expected counts every non-identity entry pays per EM step (the sparse prior).
+        magnitude: ``o``'s excess may be at most ``magnitude * deficit(u) + 3`` (the magnitude check).
+        iterations: EM steps per pass.
+        min_entry_count, min_prob: the smallest entry written to the table.
+    """
+
+    max_n: int = 3
+    min_count: int = 3
+    over_g: float = 6.0
+    over_ratio: float = 2.5
+    under_g: float = 2.0
+    under_ratio: float = 0.5
+    max_under: int = 300
+    sample: int = 12
+    keep: int = 4
+    min_share: float = 0.1
+    lm_weight: float = 1.0
+    sparsity: float = 3.0
+    magnitude: float = 4.0
+    iterations: int = 8
+    min_entry_count: float = 2.0
+    min_prob: float = 0.15
+
+    def __post_init__(self) -> None:
+        if self.max_n < 1 or self.min_count < 1 or self.iterations < 1:
+            raise ConfigError("max_n, min_count and iterations must be >= 1")
+        if not 0.0 < self.under_ratio < 1.0 or self.over_ratio <= 1.0:
+            raise ConfigError("under_ratio must be in (0, 1) and over_ratio > 1")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One learned entry with its evidence: the site wrote ``observed`` where its source had ``original``.
+
+    Attributes:
+        count: expected occurrences of ``observed`` that came from ``original``.
+        prob: ``P(original | observed)`` on this site.
+        expected_original, seen_original: ``original``'s expected and observed counts on the site.
+        expected_observed, seen_observed: the same for ``observed``.
+        examples: up to two contexts, ``"... [observed -> original] ..."``.
+    """
+
+    observed: str
+    original: str
+    count: float
+    prob: float
+    expected_original: float
+    seen_original: float
+    expected_observed: float
+    seen_observed: float
+    examples: tuple[str, ...]
+
+    def row(self) -> TableRow:
+        return TableRow(self.observed, self.original, max(1, round(self.count)), self.prob)
+
+
+@dataclass(frozen=True, slots=True)
+class Decipherment:
+    """What :func:`decipher` found: the entries, per-word frequency evidence and per-page evidence."""
+
+    entries: tuple[Entry, ...]
+    n_pages: int
+    n_words: int
+    page_evidence: tuple[float, ...]  # expected substitutions per word token, per page
+    frequencies: tuple[tuple[str, float, float], ...]  # (word, observed, expected): the biggest deviations
+    candidate_sets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # over-used -> candidates
+
+    @property
+    def rows(self) -> list[TableRow]:
+        return sorted((e.row() for e in self.entries), key=lambda r: (r.observed, -r.count, r.original))
+
+    @property
+    def explained(self) -> float:
+        """Share of the site's word tokens explained as substitutions by the entries."""
+        return sum(e.count * len(e.observed.split(" ")) for e in self.entries) / max(1, self.n_words)
+
+
+@dataclass(slots=True)
+class _Phrase:
+    """EM state of one over-used phrase: its occurrences' LM scores per hypothesis, and pi."""
+
+    observed: str
+    hyps: list[str]  # hyps[0] is the identity
+    occs: list[Occurrence]
+    scores: list[list[float]]  # per occurrence, natural-log LM score per hypothesis
+    pi: list[float]
+    post: list[list[float]] = field(default_factory=list)
+
+
+def _over_used(counts: Counts, expected: Expected, site: SiteText, cfg: DecipherConfig) -> list[str]:
+    found: list[str] = []
+    grams = counts.grams
+    for g, n in grams.items():
+        if n < cfg.min_count:
+            continue
+        e = expected.count(g, counts.n_words)
+        if n < cfg.over_ratio * e or poisson_g(n, e) < cfg.over_g or site.name_like(g):
+            continue
+        if " " in g:
+            parts = g.split(" ")
+            if n < 0.5 * min(grams.get(w, n) for w in parts):
+                continue  # over-used only because one of its words is: "ngga bisa" inside "ngga"
+            if all(grams.get(w, 0.0) >= cfg.over_ratio * expected.count(w, counts.n_words) for w in parts):
+                continue  # two swaps side by side ("keuntungan mole"): each is its own entry
+        if not _diverse(counts.occurrences[g], site) or not _spread(counts.occurrences[g]):
+            continue  # boilerplate repeats its whole context; a topic word crowds into one page
+        found.append(g)
+    # Longest first: a phrase's occurrences are claimed before those of the phrases inside it.
+    found.sort(key=lambda g: (-g.count(" "), -grams[g], g))
+    return found
+
+
+def _diverse(occs: Sequence[Occurrence], site: SiteText) -> bool:
+    """Whether ``occs`` appear in varied contexts: at least half of them in a distinct window of 3 + 3 words.
+
+    Collocations repeat the next word ("media sosial ."), boilerplate repeats the whole window.
+    """
+    seen = set()
+    for o in occs:
+        sent = site.sents[o.page][o.sent]
+        seen.add((tuple(sent[max(0, o.i - 3) : o.i]), tuple(sent[o.j : o.j + 3])))
+    return 2 * len(seen) >= len(occs)
+
+
+def _spread(occs: Sequence[Occurrence]) -> bool:
+    """Whether ``occs`` spread over pages as a spinner's swaps do: 3+ pages, none with half of them."""
+    per_page: dict[int, int] = {}
+    for o in occs:
+        per_page[o.page] = per_page.get(o.page, 0) + 1
+    return len(per_page) >= 3 and 2 * max(per_page.values()) <= len(occs)
+
+
+def _under_used(
+    counts: Counts, expected: Expected, vocab: Mapping[str, int], phrases: set[str], cfg: DecipherConfig
+) -> dict[str, float]:
+    """Under-used words (and the lexicon's phrases) -> deficit ``E - n``, the strongest ``max_under``."""
+    out: dict[str, float] = {}
+    min_share = 1.5 / max(1.0, counts.n_words)  # expected at least 1.5 times on this site
+    for u in (*vocab, *phrases):
+        if not is_word(u) or expected.share(u) < min_share:
+            continue
+        e = expected.count(u, counts.n_words)
+        n = counts.grams.get(u, 0.0)
+        if n <= cfg.under_ratio * e and poisson_g(n, e) <= -cfg.under_g:
+            out[u] = e - n
+    strongest = sorted(out, key=lambda u: (-out[u], u))[: cfg.max_under]
+    return {u: out[u] for u in strongest}
+
+
+def _build_phrase(
+    g: str,
+    occs: list[Occurrence],
+    cands: list[str],
+    windows: Windows,
+    counts: Counts,
+    expected: Expected,
+    deficits: Mapping[str, float],
+    cfg: DecipherConfig,
+) -> _Phrase:
+    hyps = [g, *cands]
+    scores = [[cfg.lm_weight * LN10 * windows.score(o, h.split(" ")) for h in hyps] for o in occs]
+    return _Phrase(g, hyps, occs, scores, [1.0, *(_channel0(g, u, counts, expected) for u in cands)])
+
+
+def _channel0(o: str, u: str, counts: Counts, expected: Expected) -> float:
+    """A first guess of ``T(o | u)``: all of ``o``'s excess came from ``u``, whose source count is kept + excess."""
+    excess = max(1.0, counts.grams.get(o, 0.0) - expected.count(o, counts.n_words))
+    return min(1.0, excess / max(expected.count(u, counts.n_words), counts.grams.get(u, 0.0) + excess))
+
+
+def _em(
+    phrases: list[_Phrase], counts: Counts, expected: Expected, weights: Sequence[float], cfg: DecipherConfig
+) -> None:
+    """EM over the channel ``T(o | h)``: per original, its kept share and its replacements sum to one.
+
+    ``T(o | u) = C(o <- u) / max(E(u), kept(u) + sum_o' C(o' <- u))``: the denominator is the number of
+    times ``u`` was in the source, at least what clean text expects, so a word that did not vanish
+    (``kept(u)`` near ``E(u)``) can explain few occurrences, and the replacements of one original
+    compete for its deficit.
+    """
+    by_obs = {ph.observed: ph for ph in phrases}
+    for _ in range(cfg.iterations):
+        kept = {ph.observed: 0.0 for ph in phrases}
+        given: dict[str, float] = {}
+        pair: list[list[float]] = []
+        for ph in phrases:
+            logt = [math.log(t) if t > 0 else -1e9 for t in ph.pi]
+            c = [0.0] * len(ph.hyps)
+            ph.post = []
+            for occ, sc in zip(ph.occs, ph.scores, strict=True):
+                z = [a + b for a, b in zip(logt, sc, strict=True)]
+                top = max(z)
+                e = [math.exp(x - top) for x in z]
+                s = sum(e)
+                post = [x / s for x in e]
+                ph.post.append(post)
+                w = weights[occ.page]
+                for k, p in enumerate(post):
+                    c[k] += w * p
+            kept[ph.observed] = c[0]
+            for k in range(1, len(c)):
+                c[k] = max(0.0, c[k] - cfg.sparsity)
+                given[ph.hyps[k]] = given.get(ph.hyps[k], 0.0) + c[k]
+            pair.append(c)
+        for ph, c in zip(phrases, pair, strict=True):
+            t = [0.0] * len(c)
+            o = ph.observed
+            t[0] = kept[o] / max(kept[o] + given.get(o, 0.0), 1e-9)
+            for k in range(1, len(c)):
+                u = ph.hyps[k]
+                n_u = kept[u] if u in by_obs else counts.grams.get(u, 0.0)
+                t[k] = c[k] / max(expected.count(u, counts.n_words), n_u + given[u], 1e-9)
+            ph.pi = t
+
+
+def _context(site: SiteText, occ: Occurrence, observed: str, original: str) -> str:
+    sent = site.sents[occ.page][occ.sent]
+    left = " ".join(sent[max(0, occ.i - 6) : occ.i])
+    right = " ".join(sent[occ.j : occ.j + 6])
+    return f"{left} [{observed} -> {original}] {right}".strip()
+
+
+def _pass(
+    site: SiteText,
+    weights: Sequence[float],
+    lm: LanguageModel,
+    vocab: Mapping[str, int],
+    sources: CandidateSources,
+    cfg: DecipherConfig,
+) -> tuple[list[_Phrase], Counts, Expected, dict[str, float], dict[str, tuple[str, ...]]]:
+    counts = count_site(site, max_n=cfg.max_n, weights=weights)
+    expected = Expected(lm, vocab)
+    over = _over_used(counts, expected, site, cfg)
+    lex_phrases = {p for o in over for p in sources.linked(o) if " " in p}
+    deficits = _under_used(counts, expected, vocab, lex_phrases, cfg)
+    windows = Windows(lm, site)
+    claimed: set[tuple[int, int, int]] = set()
+    phrases: list[_Phrase] = []
+    cand_sets: dict[str, tuple[str, ...]] = {}
+    for g in over:
+        occs = [o for o in counts.occurrences[g] if not any((o.page, o.sent, k) in claimed for k in range(o.i, o.j))]
+        if len(occs) < cfg.min_count:
+            continue
+        excess = counts.grams[g] - expected.count(g, counts.n_words)
+        pool = set(deficits) | (sources.linked(g) & deficits.keys())
+        # magnitude check; never a phrase that shares a word with g (that is a shift, not a swap)
+        gw = set(g.split(" "))
+        pool = {u for u in pool if excess <= cfg.magnitude * deficits[u] + 3.0 and not gw & set(u.split(" "))}
+        prior = {u: _channel0(g, u, counts, expected) for u in pool}
+        ranked = rank_by_context(windows, g, occs, prior, sample=cfg.sample, keep=cfg.keep, min_share=cfg.min_share)
+        if not ranked:
+            continue
+        cands = [u for u, _ in ranked]
+        cand_sets[g] = tuple(cands)
+        phrases.append(_build_phrase(g, occs, cands, windows, counts, expected, deficits, cfg))
+        claimed.update((o.page, o.sent, k) for o in occs for k in range(o.i, o.j))
+    _em(phrases, counts, expected, weights, cfg)
+    return phrases, counts, expected, deficits, cand_sets
+
+
+def decipher(
+    pages: Sequence[str],
+    *,
+    lm: LanguageModel,
+    vocab: Mapping[str, int],
+    lexicon: SynonymLexicon,
+    neighbours: Mapping[str, Sequence[str]],
+    config: DecipherConfig | None = None,
+) -> Decipherment:
+    """Learn the spinner table of one site from its ``pages`` (see the module docstring).
+
+    Args:
+        pages: the texts of one site or farm.
+        lm: the LM of clean text, the prior over originals.
+        vocab: word counts of clean text (the LM's training split): expected frequencies.
+        lexicon: a synonym lexicon, one source of candidates.
+        neighbours: distributional neighbours, another source of candidates.
+        config: the knobs (:class:`DecipherConfig`).
+    """
+    cfg = config or DecipherConfig()
+    site = SiteText.from_pages(pages)
+    sources = CandidateSources.build(lexicon, neighbours)
+    weights: list[float] = [1.0] * len(pages)
+    phrases, counts, expected, deficits, cand_sets = _pass(site, weights, lm, vocab, sources, cfg)
+    evidence = _page_evidence(phrases, site)
+    if phrases and len(pages) >= 4:
+        # Second pass: pages without evidence count less, so a partly spun site is not diluted.
+        top = sorted(evidence)[int(0.9 * (len(evidence) - 1))]
+        if top > 0:
+            weights = [min(1.0, 0.1 + e / (0.3 * top)) for e in evidence]
+            phrases, counts, expected, deficits, cand_sets = _pass(site, weights, lm, vocab, sources, cfg)
+            evidence = _page_evidence(phrases, site)
+    entries = _entries(phrases, site, counts, expected, weights, cfg)
+    freq = _frequencies(counts, expected, {e.observed for e in entries} | {e.original for e in entries})
+    return Decipherment(tuple(entries), len(pages), sum(site.page_words), tuple(evidence), freq, cand_sets)
+
+
+def _page_evidence(phrases: list[_Phrase], site: SiteText) -> list[float]:
+    subs = [0.0] * len(site.sents)
+    for ph in phrases:
+        for occ, post in zip(ph.occs, ph.post, strict=True):
+            subs[occ.page] += 1.0 - post[0]
+    return [s / max(1, n) for s, n in zip(subs, site.page_words, strict=True)]
+
+
+def _entries(
+    phrases: list[_Phrase],
+    site: SiteText,
+    counts: Counts,
+    expected: Expected,
+    weights: Sequence[float],
+    cfg: DecipherConfig,
+) -> list[Entry]:
+    out: list[Entry] = []
+    for ph in phrases:
+        # One original per observed phrase: spintax gives an original several replacements, but a
+        # replacement shared by two originals is rare, and the runner-up is mostly the LM's confusion.
+        best_k = max(range(1, len(ph.hyps)), key=lambda k: (sum(p[k] for p in ph.post), -k), default=0)
+        for k in range(1, len(ph.hyps)):
+            if k != best_k:
+                continue
+            u = ph.hyps[k]
+            got = [(post[k], occ) for occ, post in zip(ph.occs, ph.post, strict=True)]
+            count = sum(p * weights[o.page] for p, o in got)
+            prob = count / max(1e-9, sum(weights[o.page] for o in ph.occs))
+            if count < cfg.min_entry_count or prob < cfg.min_prob:
+                continue
+            best = sorted(got, key=lambda x: (-x[0], x[1].page, x[1].sent, x[1].i))[:2]
+            out.append(
+                Entry(
+                    ph.observed,
+                    u,
+                    round(count, 2),
+                    round(prob, 4),
+                    round(expected.count(u, counts.n_words), 1),
+                    round(counts.grams.get(u, 0.0), 1),
+                    round(expected.count(ph.observed, counts.n_words), 1),
+                    round(counts.grams[ph.observed], 1),
+                    tuple(_context(site, o, ph.observed, u) for _, o in best),
+                )
+            )
+    out.sort(key=lambda e: (-e.count, e.observed, e.original))
+    return out
+
+
+def _frequencies(counts: Counts, expected: Expected, involved: set[str]) -> tuple[tuple[str, float, float], ...]:
+    """Words with the largest deviations from clean text, and every phrase of an entry: (word, n, E)."""
+    singles = [(g, n, expected.count(g, counts.n_words)) for g, n in counts.grams.items() if " " not in g]
+    singles.sort(key=lambda x: (-abs(poisson_g(x[1], x[2])), x[0]))
+    chosen = {g for g, _, _ in singles[:300]} | involved
+    rows = [(g, round(counts.grams.get(g, 0.0), 2), round(expected.count(g, counts.n_words), 2)) for g in chosen]
+    return tuple(sorted(rows))
