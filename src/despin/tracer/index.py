@@ -22,10 +22,12 @@ from despin import __version__
 from despin.errors import ConfigError, IndexCorruptError, IndexMismatchError, InputError
 from despin.textio import MAX_CHARS, check_text
 from despin.tracer.fingerprint import FORMAT_VERSION, IndexConfig, features, tokenizer_version
-from despin.tracer.store import BatchResult, DocRow, Store, Verify
+from despin.tracer.store import LAYOUT_VERSION, STORE_KEYS, BatchResult, DocRow, Store, Verify
 
 NO_LEXICON = "none"
 _DF_CACHE_MAX = 500_000
+# Counts and the checksum change with every batch; the layout version stays in what `index stats` shows.
+_INTERNAL_KEYS = STORE_KEYS - {"layout_version"}
 _MIN_QUERY_FEATURES = 8
 DEFAULT_MAX_IDS = 20_000
 
@@ -121,8 +123,12 @@ class Index:
                 ``"header"`` trusts the pages and checks only the file header and meta table;
                 ``"auto"``: quick up to 256 MB, header above.
 
+        Every read verifies the checksums of the rows it uses (see :mod:`despin.tracer.store`), so a
+        damaged file gives an :class:`IndexCorruptError`, whichever ``verify`` was chosen.
+
         Raises:
-            IndexMismatchError: the file was built with another format, tokenizer or config.
+            IndexMismatchError: the file was built with another format, layout, tokenizer or config
+                (an index written before content checksums must be rebuilt).
             IndexCorruptError: the file is truncated or damaged.
             InputError: there is no file at ``path``.
         """
@@ -131,14 +137,18 @@ class Index:
             return cls.create(path, config=config)
         store = Store.open(path, writable=writable or create, verify=verify)
         try:
-            stored = cls._check_header(path, store.header(), config)
+            # Versions before the checksum, so an older or edited file says "rebuild" rather than
+            # "corrupted"; the config only after it, so damage to it is never read as a config error.
+            cls._check_versions(path, store.header(verified=False))
+            store.verify_header()
+            stored = cls._check_config(path, store.header(), config)
         except BaseException:
             store.close()
             raise
         return cls(store, stored)
 
     @staticmethod
-    def _check_header(path: Path, header: dict[str, str], config: IndexConfig | None) -> IndexConfig:
+    def _check_versions(path: Path, header: dict[str, str]) -> None:
         if "format_version" not in header or "config" not in header:
             raise IndexMismatchError(f"{path}: not a despin index (its header has no format or config)")
         if header["format_version"] != str(FORMAT_VERSION):
@@ -146,12 +156,21 @@ class Index:
                 f"{path}: index format {header['format_version']}, this despin reads {FORMAT_VERSION}; "
                 "rebuild it"
             )
+        if header.get("layout_version") != str(LAYOUT_VERSION):
+            raise IndexMismatchError(
+                f"{path}: index layout {header.get('layout_version', '1')}, this despin reads layout "
+                f"{LAYOUT_VERSION} (with content checksums); rebuild the index into a new file with "
+                "`despin index add`"
+            )
         if header.get("tokenizer_version") != tokenizer_version():
             raise IndexMismatchError(
                 f"{path}: built with tokenizer {header.get('tokenizer_version')}, this despin has "
                 f"{tokenizer_version()}; rebuild the index with `despin index add`"
             )
-        stored = IndexConfig.from_json(header["config"])
+
+    @staticmethod
+    def _check_config(path: Path, header: dict[str, str], config: IndexConfig | None) -> IndexConfig:
+        stored = IndexConfig.from_json(header.get("config", ""))
         if config is not None and config.fingerprint() != stored.fingerprint():
             raise IndexMismatchError(
                 f"{path}: built with config {stored.fingerprint()}, you asked for {config.fingerprint()}"
@@ -180,7 +199,7 @@ class Index:
         if not isinstance(source_id, str):
             return False
         with self._lock:
-            return bool(self.store.digests([source_id]))
+            return self.store.contains(source_id)
 
     def text(self, source_id: str) -> str | None:
         """The stored text of ``source_id`` (None when absent)."""
@@ -197,8 +216,20 @@ class Index:
                 "batches": self.store.n_batches(),
                 "size_bytes": self.store.size_bytes(),
                 "config": self.config_dict(),
-                "header": {k: v for k, v in sorted(header.items()) if k != "n_docs"},
+                "header": {k: v for k, v in sorted(header.items()) if k not in _INTERNAL_KEYS},
             }
+
+    def check(self) -> dict[str, int]:
+        """Verify every row of the file (reads all of it; queries verify what they read without this).
+
+        Returns:
+            Rows per table: ``docs``, ``sources``, ``df``, ``postings`` (features), ``batches``.
+
+        Raises:
+            IndexCorruptError: the first damaged row or broken link found.
+        """
+        with self._lock:
+            return self.store.check_contents(max_postings_df=self.config.max_postings_df)
 
     def config_dict(self) -> dict[str, Any]:
         return {
@@ -320,8 +351,18 @@ class Index:
             return [], df, n_docs
         idf = {f: math.log(n_docs / df[f]) + 1e-3 for f in chosen}
         rows = self.store.postings(chosen)
-        if (stray := next((f for f, _ in rows if f not in idf), None)) is not None:
-            raise IndexCorruptError(f"{self.store.path} is corrupted: postings of {stray!r} were not asked for")
+        held = dict.fromkeys(chosen, 0)
+        for f, blob in rows:
+            if f not in held:
+                raise IndexCorruptError(f"{self.store.path} is corrupted: postings of {f!r} were not asked for")
+            held[f] += len(blob) // 4
+        # Every chosen feature is under the cap, so its postings hold exactly df ids: a row that damage
+        # hid (or duplicated) shows here, where row checksums alone cannot see it.
+        if (short := next((f for f in chosen if held[f] != df[f]), None)) is not None:
+            raise IndexCorruptError(
+                f"{self.store.path} is corrupted: the postings of {short!r} hold {held[short]} documents, "
+                f"its df is {df[short]}"
+            )
         all_ids = np.frombuffer(b"".join(blob for _, blob in rows), dtype="<u4")
         lengths = np.fromiter((len(blob) // 4 for _, blob in rows), dtype=np.int64, count=len(rows))
         row_weights = np.fromiter((idf[f] for f, _ in rows), dtype=np.float64, count=len(rows))
