@@ -18,7 +18,7 @@ import orjson
 
 from despin import api
 from despin.cli.common import cli, emit_json
-from despin.cli.index import BadRecord, _json_lines, _parquet_rows, _report_bad
+from despin.cli.records import Rejects, read_documents, read_values
 from despin.errors import InputError
 from despin.tables.pairs import (
     MIN_PAIR_COVERAGE,
@@ -33,19 +33,17 @@ from despin.textio import MAX_CHARS, check_text
 _LEARN = LearnConfig()
 
 
-def _learn_inputs(path: Path) -> Iterator[tuple[list[tuple[str, str]], bool] | BadRecord]:
+def _learn_inputs(path: Path, bad: Rejects) -> Iterator[tuple[list[tuple[str, str]], bool]]:
     """Candidate entries per record: {"spun", "source"} texts, or a `despin trace` result."""
-    items = list(_json_lines(path))
-    if items and isinstance(items[0], BadRecord):  # maybe one pretty-printed JSON document
-        with contextlib.suppress(orjson.JSONDecodeError):
-            items = [(1, orjson.loads(path.read_bytes()))]
-    for item in items:
-        if isinstance(item, BadRecord):
-            yield item
-            continue
-        lineno, rec = item
+    mine = Rejects()
+    items = list(read_values(path, mine))
+    if mine.items and (not items or items[0][0] != 1):  # maybe one pretty-printed JSON document
+        with contextlib.suppress(orjson.JSONDecodeError, OSError):
+            items, mine = [(1, orjson.loads(path.read_bytes()))], Rejects()
+    bad.items.extend(mine.items)
+    for lineno, rec in items:
         for k, obj in enumerate(rec if isinstance(rec, list) else [rec]):
-            where = f"{path}:{lineno}" + (f"[{k}]" if isinstance(rec, list) else "")
+            place = f"{path}:{lineno}" + (f"[{k}]" if isinstance(rec, list) else "")
             if isinstance(obj, dict) and all(isinstance(obj.get(k), str) for k in ("spun", "source")):
                 found, coverage = pairs_from_texts(obj["spun"], obj["source"])
                 yield found, coverage >= MIN_PAIR_COVERAGE
@@ -53,9 +51,9 @@ def _learn_inputs(path: Path) -> Iterator[tuple[list[tuple[str, str]], bool] | B
                 try:
                     yield pairs_from_trace(obj), True
                 except ValueError as exc:
-                    yield BadRecord(where, str(exc))
+                    bad.add(place, str(exc))
             else:
-                yield BadRecord(where, 'expected {"spun": TEXT, "source": TEXT} or a `despin trace` result')
+                bad.add(place, 'expected {"spun": TEXT, "source": TEXT} or a `despin trace` result')
 
 
 @cli.command("learn")
@@ -120,17 +118,14 @@ def learn_command(
         return
     if report_path:
         raise click.UsageError("--report needs --unsupervised")
-    bad: list[BadRecord] = []
+    bad = Rejects()
     found: list[tuple[str, str]] = []
     n_records = n_unaligned = 0
     for p in pairs:
-        for item in _learn_inputs(Path(p)):
-            if isinstance(item, BadRecord):
-                bad.append(item)
-                continue
+        for entries, aligned in _learn_inputs(Path(p), bad):
             n_records += 1
-            n_unaligned += 0 if item[1] else 1
-            found.extend(item[0])
+            n_unaligned += 0 if aligned else 1
+            found.extend(entries)
     rows = learn_table(found, LearnConfig(min_count=min_count, min_prob=min_prob))
     comment = f"despin learn: {n_records} pairs, {len(found)} aligned substitutions, {len(rows)} entries"
     Path(output).write_text(format_table(rows, comment=comment), encoding="utf-8")
@@ -145,42 +140,26 @@ def learn_command(
             "output": output,
         }
     )
-    _report_bad(bad, skip_bad)
+    bad.report(skip_bad=skip_bad)
 
 
-def _site_pages(path: Path, text_field: str) -> Iterator[str | BadRecord]:
+def _site_pages(path: Path, text_field: str, bad: Rejects) -> Iterator[str]:
     """Page texts of a JSONL(.gz) or Parquet file of records, or of a plain-text file (one page)."""
     name = path.name.lower()
-    if name.endswith((".parquet", ".pq")):
-        rows = _parquet_rows(path, (text_field, text_field))
-    elif name.endswith((".jsonl", ".jsonl.gz", ".json", ".ndjson")):
-        rows = _json_lines(path)
-    else:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            yield BadRecord(str(path), "not UTF-8 text")
-            return
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-        if text.strip():
-            yield text
-        else:
-            yield BadRecord(str(path), "empty file")
+    if name.endswith((".parquet", ".pq", ".jsonl", ".jsonl.gz", ".json", ".json.gz", ".ndjson", ".ndjson.gz")):
+        yield from (doc.text for doc in read_documents(path, bad, text_field=text_field))
         return
-    for item in rows:
-        if isinstance(item, BadRecord):
-            yield item
-            continue
-        lineno, rec = item
-        value = rec.get(text_field) if isinstance(rec, dict) else None
-        if not isinstance(value, str) or not value.strip():
-            yield BadRecord(f"{path}:{lineno}", f"field {text_field!r} is missing, empty or not a string")
-            continue
-        try:
-            yield check_text(value, name=f"field {text_field!r}", max_chars=MAX_CHARS)
-        except InputError as exc:
-            yield BadRecord(f"{path}:{lineno}", str(exc))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        bad.add(str(path), "not UTF-8 text")
+        return
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        yield check_text(text, name=str(path), max_chars=MAX_CHARS)
+    except InputError as exc:
+        bad.add(str(path), str(exc))
 
 
 def _learn_unsupervised(
@@ -189,13 +168,10 @@ def _learn_unsupervised(
     from despin.tables import report as report_mod
 
     t0 = time.perf_counter()
-    bad: list[BadRecord] = []
-    pages: list[str] = []
-    for f in files:
-        for item in _site_pages(Path(f), text_field):
-            (bad if isinstance(item, BadRecord) else pages).append(item)  # type: ignore[arg-type]
+    bad = Rejects()
+    pages = [page for f in files for page in _site_pages(Path(f), text_field, bad)]
     if not pages:
-        _report_bad(bad, skip_bad)
+        bad.report(skip_bad=skip_bad)
         raise click.ClickException("no pages to learn from")
     site = api.learn_site(pages)
     comment = (
@@ -223,4 +199,4 @@ def _learn_unsupervised(
             "rejected": len(bad),
         }
     )
-    _report_bad(bad, skip_bad)
+    bad.report(skip_bad=skip_bad)

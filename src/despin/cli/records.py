@@ -1,0 +1,96 @@
+"""Reading record files for the commands that take them (``index add``, ``learn``), through the scan's readers.
+
+The batch readers (:mod:`despin.pipeline.readers`) are the one place that parses JSONL(.gz) and
+Parquet and decides what is a bad record; the commands here collect those rejects, print each as
+``FILE:LINE: reason`` on stderr, count them, and exit 1 unless ``--skip-bad``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from despin.pipeline.base import Document, Format, Reject, Shard, shard_suffix
+from despin.pipeline.readers import JsonlReader, ParquetReader
+from despin.textio import MAX_CHARS
+
+
+class Rejects:
+    """Collects the bad records of every file a command reads, as ``(where, reason)``.
+
+    A :class:`~despin.pipeline.base.RejectSink` for the readers; :meth:`add` takes what the command
+    itself refuses.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def write(self, reject: Reject) -> None:
+        self.items.append((where(reject), reject.detail))
+
+    def add(self, place: str, reason: str) -> None:
+        self.items.append((place, reason))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def report(self, *, skip_bad: bool) -> None:
+        """Print every bad record on stderr; raise (exit 1) if there is any, unless ``skip_bad``."""
+        for place, reason in self.items:
+            click.echo(f"{place}: {reason}", err=True)
+        if self.items and not skip_bad:
+            n = len(self.items)
+            raise click.ClickException(f"{n} bad record(s) rejected (listed above); pass --skip-bad to accept")
+
+
+def where(reject: Reject) -> str:
+    """``FILE:LINE``, ``FILE:row N`` or ``FILE`` for a reject."""
+    if reject.line is None:
+        return reject.shard.path
+    row = "row " if reject.shard.fmt == "parquet" else ""
+    return f"{reject.shard.path}:{row}{reject.line}"
+
+
+def _reader(
+    path: Path, rejects: Rejects, *, text_field: str, id_field: str, max_chars: int, require_id: bool
+) -> tuple[JsonlReader | ParquetReader, Shard]:
+    """The reader of ``path``: Parquet by its suffix (``.parquet``, ``.pq``), JSONL (gzip if ``.gz``) otherwise."""
+    known = shard_suffix(path.name)
+    if known is not None:
+        shard = Shard(str(path), path.name, known[1], known[2])
+    else:
+        fmt: Format = "parquet" if path.suffix.lower() == ".pq" else "jsonl"
+        shard = Shard(str(path), path.name, fmt, "gzip" if path.suffix.lower() == ".gz" else None)
+    cls = ParquetReader if shard.fmt == "parquet" else JsonlReader
+    reader = cls(shard, text_field=text_field, id_field=id_field, max_chars=max_chars, rejects=rejects)
+    reader.require_id = require_id
+    return reader, shard
+
+
+def read_documents(
+    path: Path,
+    rejects: Rejects,
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    max_chars: int = MAX_CHARS,
+    require_id: bool = False,
+) -> Iterator[Document]:
+    """The good records of a JSONL(.gz) or Parquet file as documents; bad ones go to ``rejects``."""
+    reader, shard = _reader(
+        path, rejects, text_field=text_field, id_field=id_field, max_chars=max_chars, require_id=require_id
+    )
+    yield from reader.read(shard)
+
+
+def read_values(path: Path, rejects: Rejects) -> Iterator[tuple[int, Any]]:
+    """``(line, JSON value)`` of every parsable line of a JSONL(.gz) file, whatever its shape."""
+    reader, shard = _reader(path, rejects, text_field="text", id_field="id", max_chars=MAX_CHARS, require_id=False)
+    for item in reader.records(shard):
+        if isinstance(item, Reject):
+            rejects.write(item)
+        else:
+            yield item[0], item[1]
