@@ -109,16 +109,36 @@ def checksum(kind: str, *fields: str | int | bytes | None) -> bytes:
         >>> checksum("df", "kupang", 3) != checksum("df", "kupang", 4) != checksum("postings", "kupang", 3)
         True
     """
-    h = hashlib.blake2b(digest_size=8, person=kind.encode())
+    parts: list[bytes] = []
     for f in fields:
         if f is None:
-            h.update(b"n")
+            parts.append(b"n")
         elif isinstance(f, int):
-            h.update(b"i%d;" % f)
+            parts.append(b"i%d;" % f)
+        elif isinstance(f, str):
+            data = f.encode("utf-8")
+            parts.append(b"s%d:%b" % (len(data), data))
         else:
-            data = f.encode("utf-8") if isinstance(f, str) else f
-            h.update(b"%c%d:" % (115 if isinstance(f, str) else 98, len(data)))
-            h.update(data)
+            parts.append(b"b%d:%b" % (len(f), f))
+    return hashlib.blake2b(b"".join(parts), digest_size=8, person=kind.encode()).digest()
+
+
+def _postings_checksum(feature: str, batch: int, blob: bytes) -> bytes:
+    """``checksum("postings", feature, batch, blob)``, unrolled like :func:`_df_checksum`."""
+    data = feature.encode("utf-8")
+    h = hashlib.blake2b(b"s%d:%bi%d;b%d:" % (len(data), data, batch, len(blob)), digest_size=8, person=b"postings")
+    h.update(blob)
+    return h.digest()
+
+
+_DF_HASH = hashlib.blake2b(digest_size=8, person=b"df")
+
+
+def _df_checksum(feature: str, n: int) -> bytes:
+    """``checksum("df", feature, n)``, unrolled: it runs for every token of every query (0.4 us)."""
+    data = feature.encode("utf-8")
+    h = _DF_HASH.copy()  # a third cheaper than a new hash with the same parameters
+    h.update(b"s%d:%bi%d;" % (len(data), data, n))
     return h.digest()
 
 
@@ -373,12 +393,14 @@ class Store:
         for part in _chunks(items):
             q = f"SELECT feature, n, chk FROM df WHERE feature IN ({_marks(len(part))})"
             for f, n, chk in self._guard(q, part):
-                f = self._str(f, "a df key")
-                count = self._int(n, f"df of {f!r}", least=1)
-                self._check(chk, "df", (f, count), f"the df row of {f!r}")
+                if type(f) is not str or type(n) is not int or n < 1:  # the common case stays inline
+                    f = self._str(f, "a df key")
+                    n = self._int(n, f"df of {f!r}", least=1)
+                if chk != _df_checksum(f, n):
+                    raise self._corrupt(f"the df row of {f!r} fails its checksum")
                 if f not in wanted or f in out:
                     raise self._corrupt(f"df lookup returned {f!r} unasked or twice")
-                out[f] = count
+                out[f] = n
         self._prove_absent("df", (f for f in items if f not in out))
         return out
 
@@ -389,13 +411,15 @@ class Store:
         seen: set[tuple[str, int]] = set()
         for part in _chunks(features):
             q = f"SELECT feature, batch, docs, chk FROM postings WHERE feature IN ({_marks(len(part))})"
-            for f, b, d, chk in self._guard(q, part):
-                f = self._str(f, "a postings key")
-                batch = self._int(b, f"the batch of the postings of {f!r}")
-                blob = self._blob(d, f"the postings of {f!r}")
+            for f, batch, blob, chk in self._guard(q, part):
+                if type(f) is not str or type(batch) is not int or batch < 0 or type(blob) is not bytes:
+                    f = self._str(f, "a postings key")
+                    batch = self._int(batch, f"the batch of the postings of {f!r}")
+                    blob = self._blob(blob, f"the postings of {f!r}")
                 if len(blob) % 4:
                     raise IndexCorruptError(f"{self.path} is corrupted: the postings of {f!r} are {len(blob)} bytes")
-                self._check(chk, "postings", (f, batch, blob), f"the postings of {f!r} (batch {batch})")
+                if chk != _postings_checksum(f, batch, blob):
+                    raise self._corrupt(f"the postings of {f!r} (batch {batch}) fail their checksum")
                 if f not in wanted or (f, batch) in seen:
                     raise self._corrupt(f"postings of {f!r} (batch {batch}) were not asked for, or came twice")
                 seen.add((f, batch))
@@ -540,7 +564,7 @@ class Store:
                     conn.execute(f"DELETE FROM postings WHERE feature IN ({_marks(len(part))})", part)
                     conn.executemany(
                         "INSERT INTO postings(feature, batch, docs, chk) VALUES(?, 0, ?, ?)",
-                        ((f, b"".join(bs), checksum("postings", f, 0, b"".join(bs))) for f, bs in blobs.items()),
+                        ((f, b"".join(bs), _postings_checksum(f, 0, b"".join(bs))) for f, bs in blobs.items()),
                     )
                     merged += len(rows)
                 conn.execute("COMMIT")
@@ -574,7 +598,9 @@ class Store:
         """Re-hash the links of freshly inserted keys and of their predecessors."""
         col = _KEYED[table]
         links: dict[str, bytes] = {}
-        for part in _chunks(sorted(new_keys)):
+        fresh = sorted(new_keys)
+        added = set(fresh)
+        for part in _chunks(fresh):
             sql = (
                 f"WITH q(k) AS (VALUES {','.join(['(?)'] * len(part))}) SELECT q.k, "
                 f"(SELECT {col} FROM {table} WHERE {col} < q.k ORDER BY {col} DESC LIMIT 1), "
@@ -582,7 +608,8 @@ class Store:
             )
             for k, before, after in self.conn.execute(sql, part):
                 links[k] = checksum(f"{table}-link", k, after)
-                links[before] = checksum(f"{table}-link", before, k)  # k is now the successor of before
+                if before not in added:  # an old key whose successor is now k (a new key gets its own row)
+                    links[before] = checksum(f"{table}-link", before, k)
         self.conn.executemany(f"UPDATE {table} SET link = ? WHERE {col} = ?", ((v, k) for k, v in links.items()))
 
     def _write_batch(self, docs: Sequence[DocRow], max_postings_df: int) -> BatchResult:
@@ -627,13 +654,13 @@ class Store:
         postings = [(f, pack_ids(ids)) for f, ids in inverted.items() if before.get(f, 0) + len(ids) <= max_postings_df]
         conn.executemany(
             "INSERT INTO postings(feature, batch, docs, chk) VALUES(?, ?, ?, ?)",
-            ((f, batch, blob, checksum("postings", f, batch, blob)) for f, blob in postings),
+            ((f, batch, blob, _postings_checksum(f, batch, blob)) for f, blob in postings),
         )
         counts = [(f, before.get(f, 0) + len(ids)) for f, ids in inverted.items()]
         conn.executemany(
             "INSERT INTO df(feature, n, chk, link) VALUES(?, ?, ?, x'') "
             "ON CONFLICT(feature) DO UPDATE SET n = excluded.n, chk = excluded.chk",
-            ((f, n, checksum("df", f, n)) for f, n in counts),
+            ((f, n, _df_checksum(f, n)) for f, n in counts),
         )
         self._relink("df", (f for f in inverted if f not in before))
         last = first + len(fresh) - 1
