@@ -2,8 +2,9 @@
 
 Used by tests/test_docs_examples.py, which runs every example of README.md and docs/*.md. A block is
 the text between two fences (```` ```lang ```` ... ```` ``` ````), dedented when the fence is indented
-(a block inside a list item). An HTML comment ``<!-- docs-test: skip REASON -->`` on the line before
-the fence (blank lines allowed between) opts the whole block out.
+(a block inside a list item). An HTML comment on the line before the fence (blank lines allowed
+between) can say more: ``<!-- docs-test: skip REASON -->`` opts the block out, and
+``<!-- docs-test: output of `COMMAND` -->`` makes a data block (JSON, text) the shown output of COMMAND.
 
 Shell blocks become one :class:`Command` per command line. A block with prompts (``$ cmd``, or
 ``host$ cmd``) is a console session: the lines after a command, up to the next prompt, are its shown
@@ -26,6 +27,7 @@ NOT_CODE_LANGS = frozenset({"", "json", "text", "toml", "tsv"})
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<lang>[\w+-]*)")
 _SKIP = re.compile(r"^\s*<!--\s*docs-test:\s*skip\s+(?P<reason>.+?)\s*-->\s*$")
+_OUTPUT_OF = re.compile(r"^\s*<!--\s*docs-test:\s*output of\s+`(?P<command>[^`]+)`\s*-->\s*$")
 _PROMPT = re.compile(r"^(?:[\w.-]+)?\$\s+")
 _EXIT = re.compile(r"#.*\bexit(?:s| code)?\s+(?P<code>\d+)\s*$")
 ELLIPSIS = "..."
@@ -40,6 +42,7 @@ class Block:
     lang: str
     code: str
     skip: str | None = None  # the reason of a docs-test skip comment before the fence
+    output_of: str | None = None  # the command of a docs-test output-of comment before the fence
 
     @property
     def first_line(self) -> int:
@@ -64,6 +67,8 @@ def parse_blocks(path: str, markdown: str) -> list[Block]:
     >>> doc = "Intro\\n\\n<!-- docs-test: skip needs a GPU -->\\n   ```console\\n   $ despin detect -\\n   ```\\n"
     >>> [(b.line, b.lang, b.code, b.skip) for b in parse_blocks("x.md", doc)]
     [(4, 'console', '$ despin detect -', 'needs a GPU')]
+    >>> parse_blocks("x.md", "<!-- docs-test: output of `despin x` -->\\n```json\\n{}\\n```")[0].output_of
+    'despin x'
     """
     lines = markdown.splitlines()
     blocks: list[Block] = []
@@ -86,7 +91,17 @@ def parse_blocks(path: str, markdown: str) -> list[Block]:
         while k >= 0 and not lines[k].strip():
             k -= 1
         skip = _SKIP.match(lines[k]) if k >= 0 else None
-        blocks.append(Block(path, i + 1, lang, "\n".join(body), skip["reason"] if skip else None))
+        output_of = _OUTPUT_OF.match(lines[k]) if k >= 0 else None
+        blocks.append(
+            Block(
+                path,
+                i + 1,
+                lang,
+                "\n".join(body),
+                skip["reason"] if skip else None,
+                output_of["command"] if output_of else None,
+            )
+        )
         i = j + 1
     return blocks
 

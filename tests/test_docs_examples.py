@@ -13,7 +13,8 @@ tests its docs).
   (:func:`sandbox`); each Markdown file gets its own copy, so the files' examples cannot disturb each other.
 * What does not run is listed in :data:`SKIPS` with its reason (or skipped by a
   ``<!-- docs-test: skip REASON -->`` comment before its block); every entry must still match a command.
-  Blocks in languages that show data (``json``, no language) are not run.
+  Blocks in languages that show data (``json``, no language) are not run, unless a
+  ``<!-- docs-test: output of `COMMAND` -->`` comment makes one the shown output of a command.
 """
 
 from __future__ import annotations
@@ -154,7 +155,9 @@ def _units(blocks: list[Block]) -> tuple[list[Unit], list[str]]:
     units: list[Unit] = []
     errors: list[str] = []
     for b in blocks:
-        if b.lang in PYTHON_LANGS | PYCON_LANGS:
+        if b.output_of:
+            units.append(Unit(b, Command(b, b.line, b.output_of, b.code)))
+        elif b.lang in PYTHON_LANGS | PYCON_LANGS:
             units.append(Unit(b))
         elif b.lang in SHELL_LANGS:
             try:
@@ -200,7 +203,8 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     * ``examples/``, ``spun.txt``: the repository's example article and its spun copy.
     * ``articles.jsonl.gz``, ``news.jsonl.gz``, ``more.parquet``: reference articles ``{id, text}``
       (tests/texts.py's sources, the example's original, tests/data/scan/news.jsonl's originals).
-    * ``refs.db``, ``sources.db``: indexes built by ``despin index add`` from ``articles.jsonl.gz``.
+    * ``refs.db``: an index built by ``despin index add`` from ``articles.jsonl.gz``; ``sources.db``:
+      one of ``sources.jsonl`` (tests/texts.py's three sources, which docs/http.md's examples trace).
     * ``traced.jsonl``: ``despin trace`` of two spun pages (one JSON line each); ``farm.tsv`` and
       ``spinner.tsv``: ``despin learn`` of it; ``other_page.txt``, ``other-spun-page.txt``: another
       page of the same farm (:data:`OTHER_PAGE`).
@@ -217,8 +221,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _write_jsonl_gz(root / "articles.jsonl.gz", refs)
     _write_jsonl_gz(root / "news.jsonl.gz", [{"id": r["id"], "text": r["text"]} for r in news if r["kind"] == "source"])
     pq.write_table(pa.Table.from_pylist(refs), root / "more.parquet")
-    for db in ("refs.db", "sources.db"):
-        _despin(root, "index", "add", "--index", db, "articles.jsonl.gz")
+    _despin(root, "index", "add", "--index", "refs.db", "articles.jsonl.gz")
+    (root / "sources.jsonl").write_text("".join(json.dumps(r) + "\n" for r in refs[:3]), encoding="utf-8")
+    _despin(root, "index", "add", "--index", "sources.db", "sources.jsonl")
     (root / "spun_kupang.txt").write_text(SPUN_KUPANG, encoding="utf-8")
     traced = [_despin(root, "trace", page, "--index", "refs.db").strip() for page in ("spun.txt", "spun_kupang.txt")]
     (root / "traced.jsonl").write_text("\n".join(traced) + "\n", encoding="utf-8")
@@ -373,7 +378,7 @@ def test_every_block_is_run_or_shows_data() -> None:
     known = PYTHON_LANGS | PYCON_LANGS | SHELL_LANGS | NOT_CODE_LANGS
     unknown = [f"{b.path}:{b.line} ```{b.lang}" for b in BLOCKS if b.lang not in known]
     assert not unknown, f"blocks in languages this test neither runs nor lists as data: {unknown}"
-    runnable = [b for b in BLOCKS if b.lang in known - NOT_CODE_LANGS and b.code.strip()]
+    runnable = [b for b in BLOCKS if (b.lang in known - NOT_CODE_LANGS and b.code.strip()) or b.output_of]
     assert {(b.path, b.line) for b in runnable} == {(u.doc, u.block.line) for u in UNITS}
     assert len(UNITS) >= 20, "the docs' examples were not found"
 
