@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import zlib
 from pathlib import Path
 
 import pytest
 
 from despin.errors import IndexCorruptError, IndexMismatchError, InputError
-from despin.tracer import Index, IndexConfig
+from despin.tracer import Index, IndexConfig, trace
 from despin.tracer.fingerprint import features
 
 
@@ -179,8 +180,6 @@ def test_reader_sees_whole_batches_while_a_writer_adds(tmp_path: Path) -> None:
 
 
 def test_postings_naming_a_missing_document_are_corruption_not_a_wrong_answer(tmp_path: Path) -> None:
-    from despin.tracer import trace
-
     path = tmp_path / "refs.db"
     docs = make_docs(5)
     with Index.create(path) as ix:
@@ -196,3 +195,141 @@ def test_postings_naming_a_missing_document_are_corruption_not_a_wrong_answer(tm
 def test_index_in_a_missing_directory_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot create"):
         Index.create(tmp_path / "no" / "such" / "dir" / "refs.db")
+
+
+# ----------------------------------------------------------------------------- content checksums (issue 12)
+# Each edit below leaves a well-formed SQLite file that quick_check accepts (as a flipped bit inside a key
+# or a value does); before the row checksums every one of them changed an answer without an error.
+
+
+def _edited(tmp_path: Path, sql: str, params: tuple[object, ...] = ()) -> tuple[Path, list[tuple[str, str]]]:
+    path = tmp_path / "refs.db"
+    docs = make_docs(30)
+    with Index.create(path, config=IndexConfig(batch_size=10)) as ix:
+        ix.add(docs)
+    conn = sqlite3.connect(path)
+    assert conn.execute(sql, params).rowcount >= 1
+    conn.commit()
+    conn.close()
+    return path, docs
+
+
+def _rarest(text: str) -> str:
+    """A token of ``text`` that no other synthetic document holds (a number), so retrieval uses it."""
+    return next(w.strip(".") for w in text.split() if w.strip(".").isdigit())
+
+
+def test_a_built_index_passes_the_full_check_after_batches_compaction_and_more_batches(tmp_path: Path) -> None:
+    path = tmp_path / "refs.db"
+    docs = make_docs(50)
+    with Index.create(path, config=IndexConfig(batch_size=7, max_postings_df=20)) as ix:
+        ix.add(docs[:30])
+        ix.compact()
+        ix.add([*docs[20:], ("doc-extra", "kata baru sekali")])
+        counts = ix.check()
+    assert counts["docs"] == counts["sources"] == 51
+    assert counts["batches"] == 5 + 3 + 1  # the fourth add batch holds only "doc-extra" after its duplicates
+    with Index.open(path, verify="quick") as ix:
+        assert ix.check() == counts
+
+
+def test_a_changed_df_count_is_corruption_not_another_score(tmp_path: Path) -> None:
+    docs = make_docs(30)
+    path, _ = _edited(tmp_path, "UPDATE df SET n = n + 1 WHERE feature = ?", (_rarest(docs[4][1]),))
+    with Index.open(path) as ix, pytest.raises(IndexCorruptError, match="df row .* fails its checksum"):
+        trace(docs[4][1], index=ix)
+
+
+def test_a_df_key_hidden_by_damage_is_found_by_the_key_chain(tmp_path: Path) -> None:
+    docs = make_docs(30)
+    rare = _rarest(docs[4][1])
+    path, _ = _edited(tmp_path, "UPDATE df SET feature = ? WHERE feature = ?", (rare + "x", rare))
+    with Index.open(path) as ix, pytest.raises(IndexCorruptError, match=f"df chain around '{rare}' is broken"):
+        trace(docs[4][1], index=ix)
+
+
+def test_a_postings_row_hidden_by_damage_is_found_by_the_df_count(tmp_path: Path) -> None:
+    docs = make_docs(30)
+    rare = _rarest(docs[4][1])
+    path, _ = _edited(tmp_path, "UPDATE postings SET feature = ? WHERE feature = ?", (rare + "x", rare))
+    with Index.open(path) as ix, pytest.raises(IndexCorruptError, match=f"postings of '{rare}' hold 0 documents"):
+        trace(docs[4][1], index=ix)
+
+
+def test_a_changed_postings_blob_is_corruption(tmp_path: Path) -> None:
+    docs = make_docs(30)
+    rare = _rarest(docs[4][1])
+    path, _ = _edited(tmp_path, "UPDATE postings SET docs = x'01000000' WHERE feature = ?", (rare,))
+    with Index.open(path) as ix, pytest.raises(IndexCorruptError, match="fail their checksum"):
+        trace(docs[4][1], index=ix)
+
+
+def test_a_changed_source_id_is_corruption_in_trace_and_in_membership(tmp_path: Path) -> None:
+    docs = make_docs(30)
+    path, _ = _edited(tmp_path, "UPDATE docs SET source_id = 'doc-0-0000X' WHERE source_id = ?", (docs[4][0],))
+    with Index.open(path) as ix:
+        with pytest.raises(IndexCorruptError, match="document row of 'doc-0-0000X' fails its checksum"):
+            trace(docs[4][1], index=ix)
+        with pytest.raises(IndexCorruptError, match="document row"):
+            ix.text(docs[4][0])
+    path.unlink()
+    path, _ = _edited(tmp_path, "UPDATE sources SET source_id = 'doc-0-0000X' WHERE source_id = ?", (docs[4][0],))
+    with Index.open(path) as ix:
+        assert docs[5][0] in ix  # rows that no damage touched still answer
+        with pytest.raises(IndexCorruptError, match="sources chain around 'doc-0-00004' is broken"):
+            _ = docs[4][0] in ix
+
+
+def test_a_changed_stored_text_that_still_decompresses_is_corruption(tmp_path: Path) -> None:
+    docs = make_docs(30)
+    other = zlib.compress(b"teks lain sama sekali", 1)
+    path, _ = _edited(tmp_path, "UPDATE docs SET text = ? WHERE source_id = ?", (other, docs[4][0]))
+    with Index.open(path) as ix, pytest.raises(IndexCorruptError, match="stored text of 'doc-0-00004' is damaged"):
+        trace(docs[4][1], index=ix)
+
+
+@pytest.mark.parametrize("key", ["n_docs", "n_batches", "config", "despin_version"])
+def test_a_changed_header_value_is_corruption(tmp_path: Path, key: str) -> None:
+    path, _ = _edited(tmp_path, "UPDATE meta SET value = value || '1' WHERE key = ?", (key,))
+    with pytest.raises(IndexCorruptError, match="header .* fails its checksum"):
+        Index.open(path, verify="header")
+
+
+def test_a_hidden_meta_row_is_corruption(tmp_path: Path) -> None:
+    path, _ = _edited(tmp_path, "DELETE FROM meta WHERE key = 'lexicon_hash'")
+    with pytest.raises(IndexCorruptError, match="header"):
+        Index.open(path)
+
+
+def test_an_index_without_checksums_asks_for_a_rebuild(tmp_path: Path) -> None:
+    """A layout-1 file (despin before issue 12) is a mismatch that says to rebuild, not a crash."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE docs(id INTEGER PRIMARY KEY, source_id TEXT NOT NULL UNIQUE, digest BLOB NOT NULL,
+                          n_tokens INTEGER NOT NULL, text BLOB NOT NULL);
+        CREATE TABLE df(feature TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE postings(feature TEXT NOT NULL, batch INTEGER NOT NULL, docs BLOB NOT NULL,
+                              PRIMARY KEY(feature, batch)) WITHOUT ROWID;
+        CREATE TABLE batches(batch INTEGER PRIMARY KEY, n_docs INTEGER NOT NULL, first_id INTEGER NOT NULL,
+                             last_id INTEGER NOT NULL);
+        """
+    )
+    header = [*Index.header_for(IndexConfig()).items(), ("n_docs", "0")]
+    conn.executemany("INSERT INTO meta VALUES(?, ?)", header)
+    conn.commit()
+    conn.close()
+    for kwargs in ({}, {"writable": True}, {"verify": "header"}):
+        with pytest.raises(IndexMismatchError, match="index layout 1, this despin reads layout 2 .* rebuild"):
+            Index.open(path, **kwargs)  # type: ignore[arg-type]
+
+
+def test_stats_show_the_layout_but_not_the_store_bookkeeping(tmp_path: Path) -> None:
+    path = tmp_path / "refs.db"
+    with Index.create(path) as ix:
+        ix.add(make_docs(3))
+        header = ix.stats()["header"]
+    assert header["layout_version"] == "2"
+    assert not {"checksum", "n_docs", "n_batches"} & set(header)
