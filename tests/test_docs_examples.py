@@ -100,6 +100,7 @@ SKIPS = [
         "load benchmark: starts servers and keeps 10 to 200 clients busy for seconds to minutes",
     ),
     Skip("README.md", r"\| jq ", "jq is not installed", when=shutil.which("jq") is None),
+    Skip("docs/http.md", r"^curl ", "curl is not installed", when=shutil.which("curl") is None),
 ]
 
 # Commands that run and exit 0, whose shown output comes from a corpus the sandbox does not have:
