@@ -333,3 +333,24 @@ def test_stats_show_the_layout_but_not_the_store_bookkeeping(tmp_path: Path) -> 
         header = ix.stats()["header"]
     assert header["layout_version"] == "2"
     assert not {"checksum", "n_docs", "n_batches"} & set(header)
+
+
+def test_a_batch_committed_during_a_lookup_is_not_mistaken_for_damage(tmp_path: Path) -> None:
+    """``in`` reads the key and then proves its absence; a writer committing in between must not matter."""
+    path = tmp_path / "refs.db"
+    docs = make_docs(12)
+    writer = Index.create(path)
+    writer.add(docs[:10])
+    reader = Index.open(path)
+    prove = reader.store._prove_absent
+
+    def commit_in_between(table: str, keys: object) -> None:
+        writer.add(docs[10:])  # inserts exactly the key being proved absent, and relinks its neighbours
+        prove(table, keys)  # type: ignore[arg-type]
+
+    reader.store._prove_absent = commit_in_between  # type: ignore[method-assign]
+    assert docs[10][0] not in reader  # the state the look-up started in
+    reader.store._prove_absent = prove  # type: ignore[method-assign]
+    assert docs[10][0] in reader
+    reader.close()
+    writer.close()

@@ -198,12 +198,12 @@ class Index:
     def __contains__(self, source_id: object) -> bool:
         if not isinstance(source_id, str):
             return False
-        with self._lock:
+        with self._lock, self.store.snapshot():  # the look-up and its absence proof see one state
             return self.store.contains(source_id)
 
     def text(self, source_id: str) -> str | None:
         """The stored text of ``source_id`` (None when absent)."""
-        with self._lock:
+        with self._lock, self.store.snapshot():
             return self.store.text_of(source_id)
 
     def stats(self) -> dict[str, Any]:

@@ -386,7 +386,11 @@ class Store:
                     raise self._corrupt(f"the {table} chain around {k!r} is broken (a damaged key or link)")
 
     def df(self, features: Sequence[str]) -> dict[str, int]:
-        """``feature -> df`` of the stored ``features``; the others are proved absent."""
+        """``feature -> df`` of the stored ``features``; the others are proved absent.
+
+        Like every look-up by key, call it inside :meth:`snapshot` (or a write): the look-up and the
+        proof are two statements, and a batch committed between them would break the proof.
+        """
         wanted = {f for f in features if f}
         out: dict[str, int] = {}
         items = sorted(wanted)
