@@ -114,6 +114,11 @@ def trial(path: Path, verify: str, checks: list[tuple[str, Read]], reference: di
 
 
 def run(n_flips: int, n_docs: int, verify: str, seed: int) -> dict[str, Any]:
+    # The revision of the code this process imported (taken now: a commit during the run must not rename it).
+    sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "src/despin/tracer"], capture_output=True, text=True, check=False
+    )
     docs = read_docs(n_docs + 2)
     refs, absent = docs[:n_docs], docs[n_docs:]
     with tempfile.TemporaryDirectory(dir="/dev/shm" if Path("/dev/shm").is_dir() else None) as tmp:
@@ -152,12 +157,9 @@ def run(n_flips: int, n_docs: int, verify: str, seed: int) -> dict[str, Any]:
             elif outcome in ("silent", "crash"):
                 bad.append({"offset": bit // 8, "bit": bit % 8, "region": where, "outcome": outcome, "detail": detail})
         flips_s = time.perf_counter() - t0
-    sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
-    dirty = subprocess.run(["git", "status", "--porcelain", "src/despin/tracer"], capture_output=True, text=True,
-                           check=False)
     return {
         "git": sha.stdout.strip(),
-        "tracer_dirty": bool(dirty.stdout.strip()),
+        "tracer_uncommitted": dirty.stdout.split("\n") if dirty.stdout.strip() else [],
         "flips": n_flips,
         "verify": verify,
         "seed": seed,
