@@ -159,7 +159,7 @@ def run(n_flips: int, n_docs: int, verify: str, seed: int) -> dict[str, Any]:
         flips_s = time.perf_counter() - t0
     return {
         "git": sha.stdout.strip(),
-        "tracer_uncommitted": dirty.stdout.split("\n") if dirty.stdout.strip() else [],
+        "tracer_uncommitted": dirty.stdout.splitlines(),
         "flips": n_flips,
         "verify": verify,
         "seed": seed,
