@@ -22,6 +22,7 @@ Example:
     >>> out = zoo["natural"].spin("Dia ingin tahu mengapa harga naik.", seed=2)
     >>> out.text
     'Dia pengen tau kenapa harga naik.'
+    >>> from despin.spinner import unspin
     >>> unspin(out)
     'Dia ingin tahu mengapa harga naik.'
 """
@@ -35,7 +36,7 @@ from typing import Any
 
 from despin.errors import ConfigError
 from despin.lexicon import SynonymLexicon
-from despin.spinner.spinner import Choice, Mode, Spinner, unspin
+from despin.spinner.spinner import Choice, Mode, Spinner
 from despin.types import Spin
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "multiword_table",
     "natural_table",
     "neighbour_table",
-    "unspin",
 ]
 
 # Written for the zoo (original -> replacements): function-word swaps a human editor would accept,
