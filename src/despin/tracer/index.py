@@ -153,8 +153,7 @@ class Index:
             raise IndexMismatchError(f"{path}: not a despin index (its header has no format or config)")
         if header["format_version"] != str(FORMAT_VERSION):
             raise IndexMismatchError(
-                f"{path}: index format {header['format_version']}, this despin reads {FORMAT_VERSION}; "
-                "rebuild it"
+                f"{path}: index format {header['format_version']}, this despin reads {FORMAT_VERSION}; rebuild it"
             )
         if header.get("layout_version") != str(LAYOUT_VERSION):
             raise IndexMismatchError(
@@ -184,9 +183,7 @@ class Index:
     def __enter__(self) -> Index:
         return self
 
-    def __exit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
     # -- contents --------------------------------------------------------------------------

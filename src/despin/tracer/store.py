@@ -340,8 +340,10 @@ class Store:
 
     def _meta(self) -> dict[str, str]:
         """The meta table, verified against its checksum."""
-        rows = [(self._str(k, "a meta key"), self._str(v, "a meta value")) for k, v in self._guard(
-            "SELECT key, value FROM meta")]
+        rows = [
+            (self._str(k, "a meta key"), self._str(v, "a meta value"))
+            for k, v in self._guard("SELECT key, value FROM meta")
+        ]
         meta = dict(rows)
         if len(meta) != len(rows) or meta.get("checksum") != _meta_checksum(rows):
             raise self._corrupt("the header (meta table) fails its checksum")
@@ -557,8 +559,9 @@ class Store:
         try:
             self._begin_write()
             try:
-                multi = [str(r[0]) for r in conn.execute(
-                    "SELECT feature FROM postings GROUP BY feature HAVING count(*) > 1")]
+                multi = [
+                    str(r[0]) for r in conn.execute("SELECT feature FROM postings GROUP BY feature HAVING count(*) > 1")
+                ]
                 merged = 0
                 for part in _chunks(multi, 2000):
                     blobs: dict[str, list[bytes]] = {}
@@ -638,14 +641,24 @@ class Store:
         first, batch = n_docs + 1, n_batches + 1  # ids are 1..n_docs, batches 1..n_batches
         conn.executemany(
             "INSERT INTO docs(id, source_id, digest, n_tokens, text, chk) VALUES(?, ?, ?, ?, ?, ?)",
-            ((first + k, d.source_id, g, d.n_tokens, zlib.compress(d.text.encode("utf-8"), 1),
-              checksum("docs", first + k, d.source_id, g, d.n_tokens))
-             for k, (d, g) in enumerate(fresh)),
+            (
+                (
+                    first + k,
+                    d.source_id,
+                    g,
+                    d.n_tokens,
+                    zlib.compress(d.text.encode("utf-8"), 1),
+                    checksum("docs", first + k, d.source_id, g, d.n_tokens),
+                )
+                for k, (d, g) in enumerate(fresh)
+            ),
         )
         conn.executemany(
             "INSERT INTO sources(source_id, id, digest, chk, link) VALUES(?, ?, ?, ?, x'')",
-            ((d.source_id, first + k, g, checksum("sources", d.source_id, first + k, g))
-             for k, (d, g) in enumerate(fresh)),
+            (
+                (d.source_id, first + k, g, checksum("sources", d.source_id, first + k, g))
+                for k, (d, g) in enumerate(fresh)
+            ),
         )
         self._relink("sources", (d.source_id for d, _ in fresh))
         inverted: dict[str, list[int]] = {}
