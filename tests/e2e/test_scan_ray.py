@@ -31,7 +31,8 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def ray_cluster() -> Iterator[None]:
     """A real two-CPU Ray instance in this process (head, raylet, object store, worker processes)."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    # address="local": a fresh instance even if another Ray cluster runs on this machine.
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
         yield
     finally:

@@ -47,7 +47,7 @@ class RayExecutor(Executor):
     Args:
         workers: how many actors (each reserves ``cpus_per_worker`` CPUs); None: all CPUs of the cluster.
         address: a cluster address (``"auto"``, ``"10.0.0.1:6379"``, ``"ray://head:10001"``); None
-            joins the Ray instance already initialised in this process or starts a local one.
+            joins the Ray instance already initialised in this process or starts a new local one.
         cpus_per_worker: CPUs each actor reserves.
 
     Raises:
@@ -73,6 +73,7 @@ class RayExecutor(Executor):
         if not ray.is_initialized():
             if self.address is None:
                 ray.init(
+                    address="local",  # a fresh local instance, never a cluster some other job started here
                     num_cpus=self.workers or os.cpu_count(),
                     include_dashboard=False,
                     log_to_driver=False,
