@@ -7,9 +7,9 @@ import io
 import pytest
 from rich.console import Console
 
+from despin.batch.progress import ScanProgress
 from despin.executor.base import TaskResult
 from despin.pipeline import Stat, Stats
-from despin.pipeline.progress import ScanProgress
 
 
 def result(task_id: str, nbytes: int, *, skipped: bool) -> TaskResult:

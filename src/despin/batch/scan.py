@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from despin import __version__
+from despin.batch.progress import ScanProgress
 from despin.errors import ConfigError, InputError
 from despin.executor.base import Executor, TaskResult
 from despin.pipeline.base import Shard, Step, run_steps
-from despin.pipeline.progress import ScanProgress
 from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn, find_shards
 from despin.pipeline.stats import Stat, Stats
 from despin.pipeline.steps import (
@@ -115,7 +115,7 @@ class ScanJob:
         if o.restore:
             steps.append(RestoreStep(self.model, table=o.table, threshold=o.threshold, rejects=rejects))
         else:
-            steps.append(DetectStep(self.model, threshold=o.threshold, rejects=rejects))
+            steps.append(DetectStep(self.model, table=o.table, threshold=o.threshold, rejects=rejects))
         if o.keep is not None or o.min_score is not None:
             steps.append(FilterStep(keep=o.keep, min_score=o.min_score))
         if o.index is not None:
@@ -342,7 +342,7 @@ def scan(
         keep: ``"spun"`` or ``"clean"``: write only those documents (the rest count as filtered).
         min_score: write only documents with ``spun_score >= min_score``.
         model: a model bundle directory or loaded model; the packaged default when None.
-        table: a learned spinner table for restore.
+        table: a learned spinner table, used on top of the model's lexicon to detect and restore.
         threshold: the detection threshold; the bundle's calibrated default when None.
         top: the most sources listed per document.
         max_chars: longer texts are rejected.

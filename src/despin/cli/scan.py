@@ -28,7 +28,9 @@ from despin.cli.common import cli
 )
 @click.option("--ray-address", help="Ray cluster to join, e.g. auto or ray://head:10001 (with --executor ray).")
 @click.option("--model", type=click.Path(exists=True, file_okay=False), help="Model bundle directory.")
-@click.option("--table", type=click.Path(exists=True, dir_okay=False), help="Learned spinner table (restore).")
+@click.option(
+    "--table", type=click.Path(exists=True, dir_okay=False), help="Learned spinner table (for detect and restore)."
+)
 def scan_command(
     inputs: tuple[str, ...],
     out_dir: str,

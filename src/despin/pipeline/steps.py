@@ -154,10 +154,12 @@ class _ModelStep(Step):
 
 
 class DetectStep(_ModelStep):
-    """Add ``despin = {spun_score, is_spun, spans}`` (``despin.api.detect(text).to_dict()``).
+    """Add ``despin = {spun_score, is_spun, spans}`` (``despin.api.detect(text, table=...).to_dict()``).
 
     Args:
         model: the bundle (a path, a :class:`ModelRef`, or a loaded model for one process).
+        table: a learned spinner table path used on top of the bundle's lexicon, as in
+            :class:`RestoreStep`: a scan detects with the same inputs it would restore with.
         threshold: the decision threshold; the bundle's calibrated default when None.
         rejects: where documents the model refuses go.
     """
@@ -168,6 +170,7 @@ class DetectStep(_ModelStep):
         self,
         model: ModelRef | Model | str | Path | None = None,
         *,
+        table: TableRef | str | Path | None = None,
         threshold: float | None = None,
         rejects: RejectWriter | None = None,
     ) -> None:
@@ -175,9 +178,15 @@ class DetectStep(_ModelStep):
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise ConfigError(f"threshold must lie in [0, 1], got {threshold}")
         self.model, self.threshold = ModelRef.of(model), threshold
+        self.table = table if isinstance(table, TableRef) or table is None else TableRef(table)
 
     def apply(self, doc: Document) -> Document:
-        det = api.detect(doc.text, model=self.model.get(), threshold=self.threshold)
+        det = api.detect(
+            doc.text,
+            model=self.model.get(),
+            table=self.table.get() if self.table is not None else None,
+            threshold=self.threshold,
+        )
         self.stats.inc(Stat.SCORED)
         if det.is_spun:
             self.stats.inc(Stat.FLAGGED)
