@@ -59,7 +59,10 @@ MID_RATE = 0.10  # and >= 0.99 at 10% or more
 CURVE_FLOOR = 0.3  # the curve pass keeps every edit whose posterior against keeping reaches this
 CURVE_GRID = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
 N_EXAMPLES = 20
-MISS_CLASSES = ("no_candidate", "kept", "case_only", "wrong")
+# Why a span was missed: its original was never proposed; proposed and right at a lower edit bar (the
+# confidence threshold held it back); proposed but the decoder kept the word; only its case restored; or
+# another original chosen.
+MISS_CLASSES = ("no_candidate", "below_bar", "kept", "case_only", "wrong")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +156,7 @@ class SpanRecord:
     oracle: bool | None  # None: the model exposes no candidate generator
     source: str | None  # the candidate source that proposed the original
     context: str
+    low_bar_ok: bool | None = None  # restored by the curve's pass at CURVE_FLOOR (None: no curve pass)
 
     @property
     def miss_class(self) -> str | None:
@@ -161,6 +165,8 @@ class SpanRecord:
             return None
         if self.oracle is False:
             return "no_candidate"
+        if self.low_bar_ok:
+            return "below_bar"
         if _norm(self.forced_wrote) == _norm(self.observed):
             return "kept" if self.forced_wrote == self.observed.strip() else "case_only"
         return "wrong"
@@ -202,14 +208,20 @@ class CurveRestorer:
         config = dataclasses.replace(base.config, min_confidence=CURVE_FLOOR)
         self.restorer = Restorer(base.lm, base.candidates, case_share=base.case_share, config=config)
 
-    def curve_points(self, spun: Spin, original: str, counts: dict[float, RestoreCounts]) -> None:
-        """Add one document to the counts of every threshold of :data:`CURVE_GRID`."""
+    def curve_points(self, spun: Spin, original: str, counts: dict[float, RestoreCounts]) -> list[bool]:
+        """Add one document to the counts of every threshold of :data:`CURVE_GRID`.
+
+        Returns:
+            Per synonym edit of ``spun``: whether the pass restored it with the lowest bar.
+        """
         outcome = self.restorer.restore(spun.text)
         for t in CURVE_GRID:
             kept = [e for e in outcome.edits if e.confidence >= t]
             text = apply_edits(spun.text, kept)
             ch = [Change(e.start, e.end, e.restored) for e in kept]
             counts.setdefault(t, RestoreCounts()).add(spun.text, spun.edits, original, text, ch)
+        floor = [Change(e.start, e.end, e.restored) for e in outcome.edits]
+        return [ok for ok, _ in span_outcomes(spun.text, spun.edits, floor)]
 
 
 # -- evaluation ------------------------------------------------------------------------------------
@@ -324,7 +336,10 @@ def evaluate_family(
                 rc_forced.add(sp.text, sp.edits, doc.text, fres.text, fres.changes)
                 g_out = span_outcomes(sp.text, sp.edits, restorer_changes(sp.text, res))
                 f_out = span_outcomes(sp.text, sp.edits, restorer_changes(sp.text, fres))
-                for e, (g_ok, _), (f_ok, wrote) in zip(syn, g_out, f_out, strict=True):
+                low: list[bool | None] = [None] * len(syn)
+                if curve is not None:
+                    low = list(curve.curve_points(sp, doc.text, curve_counts))
+                for e, (g_ok, _), (f_ok, wrote), low_ok in zip(syn, g_out, f_out, low, strict=True):
                     found, source = oracle(e.observed, e.original) if oracle else (None, None)
                     records.append(
                         SpanRecord(
@@ -340,10 +355,9 @@ def evaluate_family(
                             found,
                             source,
                             _context(sp.text, e.start, e.end),
+                            low_ok,
                         )
                     )
-                if curve is not None:
-                    curve.curve_points(sp, doc.text, curve_counts)
             entry: dict[str, Any] = {
                 "n_docs": len(pos),
                 "n_no_substitution": n_empty,
@@ -571,9 +585,9 @@ def render_markdown(res: dict[str, Any], *, json_name: str) -> str:
             f"## Results, {split}",
             "",
             "| family | AUROC 3% | AUROC 10% | AUROC native | flagged (native) | recall gated | damage gated | "
-            "recall forced | damage forced | oracle recall | miss: no cand. | miss: kept | miss: case only | "
-            "miss: wrong |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "recall forced | damage forced | oracle recall | miss: no cand. | miss: below bar | miss: kept | "
+            "miss: case only | miss: wrong |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         means: dict[str, list[float | None]] = defaultdict(list)
         cap_means: dict[str, list[float | None]] = defaultdict(list)
@@ -684,11 +698,12 @@ def _analysis_section(fams: dict[str, Any], splits: Sequence[str]) -> list[str]:
         "",
         "Of the substituted spans the forced restorer missed (native rate), the share whose original was not "
         "proposed at all (*no candidate*: widen the channel) against the share proposed but not chosen "
-        "(*ranking*: kept, case only, or another candidate won). *Unflagged*: of the spans the API left "
-        "unrestored, the share in documents it did not judge spun.",
+        "(*ranking*: restored at the curve's lowest bar but held back by the confidence threshold, kept, only "
+        "the case restored, or another candidate won). *Unflagged*: of the spans the API left unrestored, the "
+        "share in documents it did not judge spun.",
         "",
-        "| family | split | forced recall | misses | no candidate | ranking | of which kept / case only / wrong | "
-        "unflagged | oracle by source |",
+        "| family | split | forced recall | misses | no candidate | ranking | "
+        "of which below bar / kept / case only / wrong | unflagged | oracle by source |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     order = sorted(
@@ -709,7 +724,7 @@ def _analysis_section(fams: dict[str, Any], splits: Sequence[str]) -> list[str]:
             if not total:
                 continue
             nc = (m.get("no_candidate") or 0.0) / total
-            parts = " / ".join(_pct((m.get(k) or 0.0) / total) for k in ("kept", "case_only", "wrong"))
+            parts = " / ".join(_pct((m.get(k) or 0.0) / total) for k in MISS_CLASSES[1:])
             lines.append(
                 f"| {name} | {s} | {_pct(nat.get('forced', {}).get('exact_restore'))} | {_pct(total)} | {_pct(nc)} | "
                 f"{_pct(1 - nc)} | {parts} | {_pct(nat.get('gated_miss_unflagged'))} | "
