@@ -702,9 +702,6 @@ def _analysis_section(fams: dict[str, Any], splits: Sequence[str]) -> list[str]:
         "the case restored, or another candidate won). *Unflagged*: of the spans the API left unrestored, the "
         "share in documents it did not judge spun.",
         "",
-        "| family | split | forced recall | misses | no candidate | ranking | "
-        "of which below bar / kept / case only / wrong | unflagged | oracle by source |",
-        "|---|---|---|---|---|---|---|---|---|",
     ]
     order = sorted(
         fams,
@@ -715,6 +712,14 @@ def _analysis_section(fams: dict[str, Any], splits: Sequence[str]) -> list[str]:
             or 0.0
         ),
     )
+    for name in order[:3]:  # the lowest forced recall: say in words where their misses come from
+        lines.append(_verdict(name, fams[name], splits))
+    lines += [
+        "",
+        "| family | split | forced recall | misses | no candidate | ranking | "
+        "of which below bar / kept / case only / wrong | unflagged | oracle by source |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for name in order:
         fr = fams[name]
         for s in splits:
@@ -731,6 +736,23 @@ def _analysis_section(fams: dict[str, Any], splits: Sequence[str]) -> list[str]:
                 f"{', '.join(f'{k} {v}' for k, v in nat.get('oracle_by_source', {}).items())} |"
             )
     return lines
+
+
+def _verdict(name: str, fr: dict[str, Any], splits: Sequence[str]) -> str:
+    """One line: a family's forced recall, and whether its misses are candidates or ranking (splits pooled)."""
+    nats = [fr[s][f"{fr['traits']['rate']:.2f}"] for s in splits]
+    share = {k: _mean([(n.get("forced_misses") or {}).get(k) for n in nats]) or 0.0 for k in MISS_CLASSES}
+    total = sum(share.values()) or 1.0
+    nc = share["no_candidate"] / total
+    ranking = ", ".join(f"{k.replace('_', ' ')} {_pct(share[k] / total)}" for k in MISS_CLASSES[1:])
+    cause = "candidate recall: the original is not proposed" if nc >= 0.5 else "ranking: the original is proposed"
+    gated = _mean([n["restore"]["exact_restore"] for n in nats])
+    unflagged = _mean([n.get("gated_miss_unflagged") for n in nats])
+    return (
+        f"- **{name}**: forced recall {_pct(_mean([n.get('forced', {}).get('exact_restore') for n in nats]))} "
+        f"(gated {_pct(gated)}; {_pct(unflagged)} of the gated misses are in unflagged documents). Larger cause: {cause} "
+        f"({_pct(nc)} of the misses have no candidate; {ranking})."
+    )
 
 
 def _examples_section(res: dict[str, Any]) -> list[str]:
@@ -768,6 +790,12 @@ def write_results(res: dict[str, Any], out_dir: Path) -> Path:
 @click.option("--no-curve", is_flag=True, help="Skip the recall/damage curve pass.")
 @click.option("--model", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=RESULTS_DIR)
+@click.option(
+    "--render",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Only rewrite the .md of an existing results file.",
+)
 def main(
     suite: str,
     seed: int,
@@ -776,8 +804,14 @@ def main(
     no_curve: bool,
     model: Path | None,
     out_dir: Path,
+    render: Path | None,
 ) -> None:
     """Run the spinner-zoo benchmark and write benchmarks/results/zoo-<suite>-<sha>.json and .md."""
+    if render is not None:
+        res = json.loads(render.read_text(encoding="utf-8"))
+        render.with_suffix(".md").write_text(render_markdown(res, json_name=render.name), encoding="utf-8")
+        click.echo(str(render.with_suffix(".md")))
+        return
     cfg = ZooConfig(suite=suite, seed=seed, sample_size=sample_size, families=families, curve=not no_curve)
     res = run(cfg, model_path=model, log=lambda m: print(m, file=sys.stderr))
     click.echo(str(write_results(res, out_dir)))
