@@ -750,7 +750,8 @@ def _verdict(name: str, fr: dict[str, Any], splits: Sequence[str]) -> str:
     unflagged = _mean([n.get("gated_miss_unflagged") for n in nats])
     return (
         f"- **{name}**: forced recall {_pct(_mean([n.get('forced', {}).get('exact_restore') for n in nats]))} "
-        f"(gated {_pct(gated)}; {_pct(unflagged)} of the gated misses are in unflagged documents). Larger cause: {cause} "
+        f"(gated {_pct(gated)}; {_pct(unflagged)} of the gated misses are in unflagged documents). "
+        f"Larger cause: {cause} "
         f"({_pct(nc)} of the misses have no candidate; {ranking})."
     )
 
