@@ -21,10 +21,21 @@ class ScanProgress:
         total_bytes: the input size of every task, completed ones included.
         n_tasks: the number of tasks (shards).
         enabled: draw the bar; None draws it only when stderr is a terminal.
+        label: the bar's name (a grouped scan draws one bar per stage).
+        unit: what the tasks are, for the task counter.
     """
 
-    def __init__(self, total_bytes: int, n_tasks: int, *, enabled: bool | None = None) -> None:
+    def __init__(
+        self,
+        total_bytes: int,
+        n_tasks: int,
+        *,
+        enabled: bool | None = None,
+        label: str = "scan",
+        unit: str = "shards",
+    ) -> None:
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.label, self.unit = label, unit
         self.total_bytes, self.n_tasks = max(total_bytes, 1), n_tasks
         self.docs = self.tasks_done = self.tasks_skipped = 0
         self._bytes_by_task: dict[str, int] = {}
@@ -38,7 +49,7 @@ class ScanProgress:
             from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
             self._progress = Progress(
-                TextColumn("scan"),
+                TextColumn(self.label),
                 BarColumn(),
                 TaskProgressColumn(),
                 TextColumn("{task.fields[shards]}"),
@@ -50,7 +61,7 @@ class ScanProgress:
                 transient=False,
             )
             self._progress.start()
-            self._bar = self._progress.add_task("scan", total=self.total_bytes, **self._fields())
+            self._bar = self._progress.add_task(self.label, total=self.total_bytes, **self._fields())
         return self
 
     def __exit__(
@@ -62,7 +73,7 @@ class ScanProgress:
     def _fields(self) -> dict[str, str]:
         elapsed = max(time.perf_counter() - self._t0, 1e-9)
         return {
-            "shards": f"{self.tasks_done}/{self.n_tasks} shards",
+            "shards": f"{self.tasks_done}/{self.n_tasks} {self.unit}",
             "docs": f"{self.docs:,}",
             "rate": f"{self.docs / elapsed:,.1f}",
         }

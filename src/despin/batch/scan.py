@@ -5,6 +5,8 @@ Output layout under ``out_dir``::
     <shard name>               one output shard per input shard: same relative name, format, compression
     rejects/<shard-id>.jsonl   records that could not be processed, with line/row, reason and raw input
     stats/<shard-id>.json      per-shard counters and timers
+    groups/, tables/, groups.json   with ``group_by``: the grouped pages, learned tables and verdicts
+                               (see :mod:`despin.batch.groups`)
     completions/<shard-id>     marker: the shard is done (holds the input's size/mtime and options)
     job.json                   the options of the job; a rerun with other options is refused
     stats.json                 the job summary (counts, per shard, share flagged, time, docs/s)
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from despin import __version__
+from despin.batch.groups import GROUP_TASKS, MIN_GROUP_PAGES, GroupParquetWriter, learn_groups
 from despin.batch.progress import ScanProgress
 from despin.errors import ConfigError, InputError
 from despin.executor.base import Executor, TaskResult
@@ -30,6 +33,9 @@ from despin.pipeline.stats import Stat, Stats
 from despin.pipeline.steps import (
     DetectStep,
     FilterStep,
+    GroupKey,
+    GroupsRef,
+    GroupTableStep,
     IndexRef,
     ModelRef,
     RestoreStep,
@@ -58,6 +64,10 @@ class ScanOptions:
     threshold: float | None = None
     top: int = 5
     max_chars: int = MAX_CHARS
+    group_by: str | None = None
+    url_field: str = "url"
+    min_group_pages: int = MIN_GROUP_PAGES
+    group_tasks: int = GROUP_TASKS
     # Identity of the model, table and index files: a changed file must not be mixed with old outputs.
     identity: dict[str, Any] = field(default_factory=dict)
 
@@ -75,13 +85,18 @@ class ScanJob:
         out_dir: str | Path,
         options: ScanOptions,
         *,
-        model: Model | None = None,
+        model: Model | ModelRef | None = None,
+        groups_sha256: str | None = None,
     ) -> None:
         self.shards = list(shards)
         self._out_dir = Path(out_dir)
         self.options = options
-        self.model = ModelRef(options.model, model=model, manifest=options.identity.get("model", {}).get("manifest"))
+        manifest = options.identity.get("model", {}).get("manifest")
+        self.model = model if isinstance(model, ModelRef) else ModelRef(options.model, model=model, manifest=manifest)
         self._by_id = {s.id: s for s in self.shards}
+        if (options.group_by is None) != (groups_sha256 is None):
+            raise ConfigError("a grouped scan needs the digest of its groups.json (and only a grouped scan)")
+        self.groups_sha256 = groups_sha256
 
     @property
     def out_dir(self) -> Path:
@@ -103,7 +118,10 @@ class ScanJob:
             size, mtime = st.st_size, st.st_mtime_ns
         except OSError:
             size, mtime = -1, -1
-        return {"shard": shard.name, "size": size, "mtime_ns": mtime, "options": self.options.fingerprint()}
+        sig = {"shard": shard.name, "size": size, "mtime_ns": mtime, "options": self.options.fingerprint()}
+        if self.groups_sha256 is not None:  # new tables redo every shard
+            sig["groups"] = self.groups_sha256
+        return sig
 
     def steps(self, shard: Shard, rejects: RejectWriter) -> list[Step]:
         """The pipeline of one shard: reader, detect or restore, filter, trace, writer."""
@@ -112,7 +130,19 @@ class ScanJob:
         steps: list[Step] = [
             reader_cls(shard, text_field=o.text_field, id_field=o.id_field, max_chars=o.max_chars, rejects=rejects)
         ]
-        if o.restore:
+        if o.group_by is not None:
+            assert self.groups_sha256 is not None
+            steps.append(
+                GroupTableStep(
+                    self.model,
+                    groups=GroupsRef(self.out_dir / "groups.json", self.groups_sha256),
+                    key=GroupKey(o.group_by, url_field=o.url_field),
+                    restore=o.restore,
+                    threshold=o.threshold,
+                    rejects=rejects,
+                )
+            )
+        elif o.restore:
             steps.append(RestoreStep(self.model, table=o.table, threshold=o.threshold, rejects=rejects))
         else:
             steps.append(DetectStep(self.model, table=o.table, threshold=o.threshold, rejects=rejects))
@@ -122,7 +152,8 @@ class ScanJob:
             steps.append(TraceStep(IndexRef(o.index), top=o.top, rejects=rejects))
         out = self.out_dir
         if shard.fmt == "parquet":
-            steps.append(ParquetWriter(out, restored=o.restore, sources=o.index is not None))
+            writer = GroupParquetWriter if o.group_by is not None else ParquetWriter
+            steps.append(writer(out, restored=o.restore, sources=o.index is not None))
         else:
             steps.append(JsonlWriter(out))
         return steps
@@ -158,6 +189,7 @@ class ScanStats:
     out_dir: Path
     executor: str
     workers: int | None
+    groups: dict[str, Any] | None = None  # a grouped scan's summary (see groups.json)
 
     def __getitem__(self, key: Stat) -> int:
         return self.total[key]
@@ -195,6 +227,7 @@ class ScanStats:
             "task_seconds": round(t.timers.get("task", 0.0), 3),
             "executor": self.executor,
             "workers": self.workers,
+            **({"groups": self.groups} if self.groups is not None else {}),
             "total": t.to_dict(),
             "shards": {
                 k: {
@@ -220,6 +253,13 @@ class ScanStats:
             f"  {self.docs_this_run:,} docs in {self.wall_seconds:.1f}s ({self.docs_per_second:,.1f} docs/s,"
             f" {self.executor} executor)",
         ]
+        if self.groups is not None:
+            g = self.groups
+            lines.append(
+                f"  groups by {g['group_by']}: {g['n_groups']:,} ({g['spun']:,} spun, {g['with_entries']:,} with"
+                f" a table, {g['too_small']:,} under {g['min_group_pages']} pages); {g['ungrouped_records']:,}"
+                f" records without a group: {self.out_dir / 'groups.json'}"
+            )
         if t.reasons:
             reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(t.reasons.items()))
             lines.append(f"  rejects ({reasons}): {self.out_dir / 'rejects'}")
@@ -321,6 +361,10 @@ def scan(
     threshold: float | None = None,
     top: int = 5,
     max_chars: int = MAX_CHARS,
+    group_by: str | None = None,
+    url_field: str = "url",
+    min_group_pages: int = MIN_GROUP_PAGES,
+    group_tasks: int = GROUP_TASKS,
     workers: int | None = None,
     executor: Literal["local", "ray"] | Executor = "local",
     ray_address: str | None = None,
@@ -346,6 +390,12 @@ def scan(
         threshold: the detection threshold; the bundle's calibrated default when None.
         top: the most sources listed per document.
         max_chars: longer texts are rejected.
+        group_by: learn one spinner table per group of records and use each record's own group's
+            table (adds ``group``): ``"host"`` groups by the host of ``url_field``, any other value
+            names the record field holding the group. See docs/scaling.md.
+        url_field: the record field holding the URL (``group_by="host"``).
+        min_group_pages: a group with fewer pages gets an empty table (too little evidence).
+        group_tasks: how many table-learning tasks share the groups (a group's pages stay in one).
         workers: parallel workers (local processes or Ray actors); None: 1 locally, all CPUs on Ray.
         executor: ``"local"``, ``"ray"`` or an :class:`~despin.executor.base.Executor` instance.
         ray_address: the Ray cluster to join (executor ``"ray"`` only).
@@ -369,6 +419,13 @@ def scan(
         raise ConfigError(f"workers must be >= 1, got {workers}")
     if top < 1:
         raise ConfigError(f"top must be >= 1, got {top}")
+    if group_by is not None:
+        if not group_by or not url_field:
+            raise ConfigError("group_by and url_field must be non-empty")
+        if table is not None:
+            raise ConfigError("group_by learns a table per group: it cannot be combined with table")
+        if min_group_pages < 1 or group_tasks < 1:
+            raise ConfigError(f"min_group_pages and group_tasks must be >= 1, got {min_group_pages}, {group_tasks}")
     out = Path(out_dir).resolve()
     shards = find_shards([inputs] if isinstance(inputs, str | Path) else inputs, exclude=out)
     runner = make_executor(executor, workers=workers, ray_address=ray_address)
@@ -392,11 +449,19 @@ def scan(
         threshold=threshold,
         top=top,
         max_chars=max_chars,
+        group_by=group_by,
+        url_field=url_field,
+        min_group_pages=min_group_pages,
+        group_tasks=group_tasks,
         identity=_identity(loaded or model_s, table_s, index_s),
     )
     out.mkdir(parents=True, exist_ok=True)
     _check_job_file(out, options)
-    job = ScanJob(shards, out, options, model=loaded)
+    model_ref = ModelRef(options.model, model=loaded, manifest=options.identity["model"]["manifest"])
+    groups_sha256, groups = None, None
+    if group_by is not None:
+        groups_sha256, groups = learn_groups(shards, out, options, model=model_ref, runner=runner, progress=progress)
+    job = ScanJob(shards, out, options, model=model_ref, groups_sha256=groups_sha256)
     total_bytes = sum(job.task_size(t) for t in job.task_ids())
     with ScanProgress(total_bytes, len(shards), enabled=progress) as reporter:
         results: list[TaskResult] = runner.run(job, reporter=reporter)
@@ -409,6 +474,7 @@ def scan(
         out_dir=out,
         executor=runner.name,
         workers=getattr(runner, "workers", None),
+        groups=groups,
     )
     write_atomic(out / "stats.json", json.dumps(stats.to_dict(), indent=1, ensure_ascii=False).encode() + b"\n")
     return stats

@@ -31,6 +31,25 @@ from despin.cli.common import cli
 @click.option(
     "--table", type=click.Path(exists=True, dir_okay=False), help="Learned spinner table (for detect and restore)."
 )
+@click.option(
+    "--group-by",
+    help="Learn a spinner table per group and restore each record with its own: 'host' (the URL's host) or a field.",
+)
+@click.option("--url-field", default="url", show_default=True, help="Record field holding the URL (--group-by host).")
+@click.option(
+    "--min-group-pages",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Smaller groups get an empty table.",
+)
+@click.option(
+    "--group-tasks",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="Table-learning tasks the groups are shared among.",
+)
 def scan_command(
     inputs: tuple[str, ...],
     out_dir: str,
@@ -45,6 +64,10 @@ def scan_command(
     ray_address: str | None,
     model: str | None,
     table: str | None,
+    group_by: str | None,
+    url_field: str,
+    min_group_pages: int,
+    group_tasks: int,
 ) -> None:
     """Scan JSONL, JSONL.gz and Parquet shards (or directories of them) for spun documents.
 
@@ -56,9 +79,16 @@ def scan_command(
     Example:
         despin scan corpus/ -o scanned/ --restore --workers 2
         despin scan crawl/*.parquet -o out/ --filter spun --executor ray --ray-address auto
+        despin scan crawl/ -o out/ --restore --group-by host   # one learned table per site
+
+    With --group-by, each group's pages are deciphered together (despin learn --unsupervised) and
+    every record is restored with its own group's table; OUT_DIR/groups.json lists each group's
+    verdict and OUT_DIR/tables/ its table.
     """
     if ray_address is not None and executor != "ray":
         raise click.UsageError("--ray-address needs --executor ray")
+    if group_by is not None and table is not None:
+        raise click.UsageError("--group-by learns a table per group: drop --table")
     from despin.batch import scan
 
     stats = scan(
@@ -72,6 +102,10 @@ def scan_command(
         min_score=min_score,
         model=model,
         table=table,
+        group_by=group_by,
+        url_field=url_field,
+        min_group_pages=min_group_pages,
+        group_tasks=group_tasks,
         workers=workers,
         executor=cast(Literal["local", "ray"], executor),
         ray_address=ray_address,

@@ -1,4 +1,4 @@
-"""Steps that wrap the API verbs: DetectStep, RestoreStep, TraceStep and FilterStep.
+"""Steps that wrap the API verbs: DetectStep, RestoreStep, GroupTableStep, TraceStep and FilterStep.
 
 A step holds *references* (:class:`ModelRef`, :class:`TableRef`, :class:`IndexRef`): a path
 that pickles as a path and opens once per process on first use. So a pool of N workers loads
@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from despin import api
 from despin.errors import ConfigError, InputError, ModelError
@@ -24,6 +26,7 @@ from despin.pipeline.writers import RejectWriter
 if TYPE_CHECKING:
     from despin.lexicon import SynonymLexicon
     from despin.model.bundle import Model
+    from despin.tables.pairs import TableRow
     from despin.tracer import Index
 
 
@@ -301,3 +304,218 @@ class FilterStep(Step):
                 yield doc
             else:
                 self.stats.inc(Stat.FILTERED)
+
+
+class GroupKey:
+    """How a grouped scan finds a record's group: a field's value, or the host of its URL.
+
+    ``group_by="host"`` takes the host of the record's ``url_field`` (lower-cased, without port,
+    user info or a leading ``www.``); any other ``group_by`` names a record field whose string (or
+    integer) value is the key. A record without a usable value has no group (None).
+
+    Example:
+        >>> GroupKey("host").of({"url": "https://WWW.Farm.example:8080/a?b=1"})
+        'farm.example'
+        >>> GroupKey("site").of({"site": " kabar-kita "}), GroupKey("site").of({"url": "x"})
+        ('kabar-kita', None)
+    """
+
+    HOST = "host"
+
+    def __init__(self, group_by: str, *, url_field: str = "url") -> None:
+        if not group_by:
+            raise ConfigError("group_by must be 'host' or a non-empty field name")
+        if not url_field:
+            raise ConfigError("url_field must be a non-empty field name")
+        self.group_by, self.url_field = group_by, url_field
+
+    def of(self, record: dict[str, Any]) -> str | None:
+        """The group key of ``record``, or None when it has none."""
+        key: str | None = None
+        if self.group_by == self.HOST:
+            url = record.get(self.url_field)
+            key = url_host(url) if isinstance(url, str) else None
+        else:
+            value = record.get(self.group_by)
+            if isinstance(value, int) and not isinstance(value, bool):
+                key = str(value)
+            elif isinstance(value, str):
+                key = value.strip() or None
+        if key is not None and not key.isprintable():
+            return None  # a lone surrogate or a control character is no site name, and cannot be a file's
+        return key
+
+
+def url_host(url: str) -> str | None:
+    """The host of ``url`` (a scheme is optional), lower-cased and without ``www.``; None if it has none.
+
+    Example:
+        >>> url_host("http://www.Kabar.example/berita/1"), url_host("kabar.example/x"), url_host("/relative")
+        ('kabar.example', 'kabar.example', None)
+    """
+    s = url.strip()
+    if "://" not in s and not s.startswith("//"):
+        s = "//" + s  # "kabar.example/x": urlsplit reads a host only after "//"
+    try:
+        host = urlsplit(s).hostname
+    except ValueError:  # a malformed IPv6 literal
+        return None
+    host = (host or "").rstrip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    return host or None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupInfo:
+    """One group of ``groups.json``: its table file and digest (None: no entries) and its annotation."""
+
+    table: str | None
+    sha256: str | None
+    annotation: dict[str, Any]
+
+
+@lru_cache(maxsize=2)
+def _open_groups(path: str, sha256: str) -> dict[str, GroupInfo]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the groups file {path}: {exc}") from exc
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ConfigError(f"the groups file {path} changed after the job learned its tables; rerun the scan")
+    root = Path(path).parent
+    out: dict[str, GroupInfo] = {}
+    for g in json.loads(data)["groups"]:
+        table = str(root / g["table"]) if g["entries"] else None
+        note = {"key": g["key"], "spun_score": g["spun_score"], "is_spun": g["is_spun"], "entries": g["entries"]}
+        out[g["key"]] = GroupInfo(table, g["sha256"] if table else None, note)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class GroupTable:
+    """A group's learned table, as a lexicon (for the restorer) and as rows (for the table-only pass)."""
+
+    lexicon: SynonymLexicon
+    rows: tuple[TableRow, ...]
+
+
+@lru_cache(maxsize=16)
+def _open_group_table(path: str, sha256: str) -> GroupTable:
+    # Keyed by digest too: a long-lived worker never reuses a table a later job rewrote at the same path.
+    from despin.tables.pairs import TableRow
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the group table {path}: {exc}") from exc
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ConfigError(f"the group table {path} changed after the job learned it; rerun the scan")
+    rows = []
+    for line in data.decode("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            observed, original, count, prob = line.split("\t")
+            rows.append(TableRow(observed, original, int(count), float(prob)))
+    return GroupTable(api.load_table(path), tuple(rows))
+
+
+class GroupsRef:
+    """A grouped scan's ``groups.json`` (group key -> table and verdict) by path and digest, read once per process.
+
+    Args:
+        path: the ``groups.json`` file; the table paths in it are relative to its directory.
+        sha256: the digest the file must have (it also covers every table, whose digests it lists).
+    """
+
+    def __init__(self, path: str | Path, sha256: str) -> None:
+        self.path, self.sha256 = str(path), sha256
+
+    def get(self) -> dict[str, GroupInfo]:
+        return _open_groups(self.path, self.sha256)
+
+    def table(self, info: GroupInfo) -> GroupTable | None:
+        """A group's table, or None when the group has no entries."""
+        if info.table is None or info.sha256 is None:
+            return None
+        return _open_group_table(info.table, info.sha256)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> GroupsRef:
+        return self
+
+
+class GroupTableStep(_ModelStep):
+    """Detect (or restore) each document with its own group's learned table, and add ``group``.
+
+    ``group`` is ``{key, spun_score, is_spun, entries}``: the verdict on the document's whole group
+    (site), next to the page's own ``spun_score``; it is null for a document without a group key.
+    The page is detected and restored as ``despin.restore(text, table=<its group's table>)`` does
+    (a group without entries uses the model's lexicon alone). When the *group* is spun, the page
+    is then also restored with the table alone (:class:`despin.tables.apply.TableApplier`, which
+    touches nothing but the table's phrases), even if the page alone does not look spun: one page's
+    evidence is weak, the site's is not.
+
+    Args:
+        model: the bundle (a path, a :class:`ModelRef`, or a loaded model for one process).
+        groups: the ``groups.json`` a grouped scan's table stage wrote.
+        key: how a record's group key is found.
+        restore: also restore (adds ``restored`` and ``edits``, as :class:`RestoreStep`).
+        threshold: the decision threshold; the bundle's calibrated default when None.
+        remove_footer: with ``restore``, drop a spinner's source footer from the restored text.
+        rejects: where documents the model refuses go.
+    """
+
+    name = "group_table"
+
+    def __init__(
+        self,
+        model: ModelRef | Model | str | Path | None = None,
+        *,
+        groups: GroupsRef,
+        key: GroupKey,
+        restore: bool = False,
+        threshold: float | None = None,
+        remove_footer: bool = True,
+        rejects: RejectWriter | None = None,
+    ) -> None:
+        super().__init__(rejects=rejects)
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
+            raise ConfigError(f"threshold must lie in [0, 1], got {threshold}")
+        self.model = ModelRef.of(model)
+        self.groups = groups
+        self.key, self.restore, self.threshold, self.remove_footer = key, restore, threshold, remove_footer
+
+    def apply(self, doc: Document) -> Document:
+        k = self.key.of(doc.record)
+        info = None
+        if k is not None:
+            info = self.groups.get().get(k)
+            if info is None:
+                raise ConfigError(f"group {k!r} is missing from {self.groups.path}; the input changed, rerun the scan")
+        table = self.groups.table(info) if info is not None else None
+        group = info.annotation if info is not None else None
+        model = self.model.get()
+        lexicon = table.lexicon if table is not None else None
+        if not self.restore:
+            det = api.detect(doc.text, model=model, table=lexicon, threshold=self.threshold)
+            self.stats.inc(Stat.SCORED)
+            if det.is_spun:
+                self.stats.inc(Stat.FLAGGED)
+            return doc.annotate(**det.to_dict(), group=group)
+        res = api.restore(
+            doc.text, model=model, table=lexicon, remove_footer=self.remove_footer, threshold=self.threshold
+        )
+        edits, restored = res.edits, res.text
+        if table is not None and group is not None and group["is_spun"]:
+            from despin.restorer.edits import apply_edits, compose_edits
+            from despin.tables.apply import TableApplier
+
+            extra = TableApplier(table.rows, model.lm).edits(res.text)
+            edits = compose_edits(doc.text, res.edits, extra)
+            restored = apply_edits(doc.text, edits)
+        self.stats.inc(Stat.SCORED)
+        self.stats.inc(Stat.EDITS, len(edits))
+        if res.detection.is_spun:
+            self.stats.inc(Stat.FLAGGED)
+        return doc.annotate(
+            **res.detection.to_dict(), restored=restored, edits=[e.to_dict() for e in edits], group=group
+        )
