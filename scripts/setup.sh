@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-all}
 PY=${PYTHON:-python3}
-APT_PACKAGES="python3-venv chromium mythes-id cmake build-essential zlib1g-dev libbz2-dev liblzma-dev
+APT_PACKAGES="python3-venv chromium jq mythes-id cmake build-essential zlib1g-dev libbz2-dev liblzma-dev
 libboost-program-options-dev libboost-system-dev libboost-thread-dev libboost-test-dev"
 step() { printf '== %s\n' "$*"; }
 # -qq: only errors (this machine's pip config also names package folders that may not exist).
