@@ -77,6 +77,9 @@ class ZooConfig:
         sample_size: documents per (split, register); the suite's default when None.
         families: only these families (all when empty).
         curve: also compute the recall/damage curve (one extra decoding pass per spun document).
+        disjoint_halves: evaluate the lexicon-half families (and the misspelt one, built on half A)
+            with the model restricted to the *other* half (``model.with_lexicon``), so that the
+            restorer has never seen a pair of the spinner's table: the leave-one-out hook at work.
     """
 
     suite: str = "quick"
@@ -85,6 +88,7 @@ class ZooConfig:
     sample_size: int | None = None
     families: tuple[str, ...] = ()
     curve: bool = True
+    disjoint_halves: bool = False
 
     def bench(self) -> BenchConfig:
         """The sampling config: held-out documents of every register, cut at the suite's length."""
@@ -495,7 +499,9 @@ def run(cfg: ZooConfig, *, model_path: Path | None = None, log: Callable[[str], 
     docs = sample_clean(bench)
     docs_by_split = {split: [d for d in docs if d.split == split] for split in cfg.splits}
     log(f"{len(families)} families, {sum(map(len, docs_by_split.values()))} clean documents")
-    results, records = evaluate_zoo(cfg, families, docs_by_split, lambda _: model, data_dir=data_dir, log=log)
+    results, records = evaluate_zoo(
+        cfg, families, docs_by_split, _model_for(cfg, model, families), data_dir=data_dir, log=log
+    )
     results["examples"] = _examples(records, families, seed=cfg.seed)
     results["config"] = dataclasses.asdict(cfg)
     results["model"] = {"path": str(model.path), "version": model.version}
@@ -510,6 +516,21 @@ def run(cfg: ZooConfig, *, model_path: Path | None = None, log: Callable[[str], 
     results["seconds"] = round(time.perf_counter() - t0, 1)
     results["load_average"] = [round(x, 2) for x in os.getloadavg()]
     return results
+
+
+def _model_for(cfg: ZooConfig, model: Any, families: dict[str, SpinnerFamily]) -> ModelFor:
+    """The default model for every family, or (``disjoint_halves``) the other lexicon half for the half families."""
+    if not cfg.disjoint_halves:
+        return lambda _: model
+    half_a, half_b = model.lexicon.split(seed=cfg.seed)  # the halves build_zoo made its tables from
+    only_b, only_a = model.with_lexicon(half_b), model.with_lexicon(half_a)
+    other = {"half_a": only_b, "misspelt": only_b, "half_b": only_a}
+
+    def model_for(name: str) -> Any:
+        fam = families.get(name)
+        return other.get(fam.table_kind, model) if fam is not None else model
+
+    return model_for
 
 
 def _examples(records: Sequence[SpanRecord], families: dict[str, SpinnerFamily], *, seed: int) -> dict[str, Any]:
@@ -617,6 +638,14 @@ def render_markdown(res: dict[str, Any], *, json_name: str) -> str:
         lines.append(_result_row("**mean over families**", {k: _mean(v) for k, v in means.items()}))
         if cap_means:
             lines.append(_result_row("**mean, capitalised families**", {k: _mean(v) for k, v in cap_means.items()}))
+    if res["config"].get("disjoint_halves"):
+        lines[3:3] = [
+            "",
+            "**Disjoint halves**: the lexicon-half and misspelt families are restored by the model restricted to "
+            "the other half of the lexicon (`model.with_lexicon`), so the restorer never saw their table. "
+            "Clean false-positive rates per family's model: "
+            + ", ".join(f"{n} {fr.get('clean_fpr')}" for n, fr in fams.items()),
+        ]
     lines += _clean_section(res, splits) + _real_section(res) + _curve_section(fams, splits)
     lines += _analysis_section(fams, splits) + _examples_section(res)
     return "\n".join(lines) + "\n"
@@ -776,7 +805,8 @@ def _examples_section(res: dict[str, Any]) -> list[str]:
 
 def write_results(res: dict[str, Any], out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"zoo-{res['config']['suite']}-{res['git']['sha']}"
+    variant = "-disjoint" if res["config"].get("disjoint_halves") else ""
+    stem = f"zoo-{res['config']['suite']}{variant}-{res['git']['sha']}"
     path = out_dir / f"{stem}.json"
     path.write_text(json.dumps(res, indent=1, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
     (out_dir / f"{stem}.md").write_text(render_markdown(res, json_name=path.name), encoding="utf-8")
@@ -789,6 +819,7 @@ def write_results(res: dict[str, Any], out_dir: Path) -> Path:
 @click.option("--sample-size", type=int, default=None, help="Documents per (split, register).")
 @click.option("--family", "families", multiple=True, help="Only these families (repeatable).")
 @click.option("--no-curve", is_flag=True, help="Skip the recall/damage curve pass.")
+@click.option("--disjoint-halves", is_flag=True, help="Restore the lexicon-half families with the other half only.")
 @click.option("--model", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=RESULTS_DIR)
 @click.option(
@@ -803,6 +834,7 @@ def main(
     sample_size: int | None,
     families: tuple[str, ...],
     no_curve: bool,
+    disjoint_halves: bool,
     model: Path | None,
     out_dir: Path,
     render: Path | None,
@@ -813,7 +845,14 @@ def main(
         render.with_suffix(".md").write_text(render_markdown(res, json_name=render.name), encoding="utf-8")
         click.echo(str(render.with_suffix(".md")))
         return
-    cfg = ZooConfig(suite=suite, seed=seed, sample_size=sample_size, families=families, curve=not no_curve)
+    cfg = ZooConfig(
+        suite=suite,
+        seed=seed,
+        sample_size=sample_size,
+        families=families,
+        curve=not no_curve,
+        disjoint_halves=disjoint_halves,
+    )
     res = run(cfg, model_path=model, log=lambda m: print(m, file=sys.stderr))
     click.echo(str(write_results(res, out_dir)))
 
