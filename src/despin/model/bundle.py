@@ -32,6 +32,7 @@ from despin.lexicon import SynonymLexicon, parse_table
 from despin.restorer.candidates import CandidateGenerator
 from despin.restorer.document import DocumentRestorer
 from despin.restorer.restorer import RestoreConfig, RestoreOutcome, Restorer
+from despin.restorer.slang import SpellingChannel
 from despin.types import Detection, Restoration
 
 FORMAT_VERSION = 2
@@ -151,6 +152,11 @@ class Model:
         return {w: tuple(ns) for w, ns in read_json_gz(self.path / "neighbours.json.gz").items()}
 
     @cached_property
+    def spelling(self) -> SpellingChannel:
+        """The typo, abbreviation and slang channel over this bundle's vocabulary."""
+        return SpellingChannel(self.vocab)
+
+    @cached_property
     def detector_params(self) -> dict[str, Any]:
         return dict(json.loads((self.path / "detector.json").read_text(encoding="utf-8")))
 
@@ -165,7 +171,7 @@ class Model:
     def with_lexicon(self, lexicon: SynonymLexicon) -> Model:
         """The same model with another synonym lexicon (e.g. one half of ``lexicon.split()``)."""
         other = Model(path=self.path, manifest=self.manifest)
-        for name in ("lm", "_vocab_table", "vocab", "case_share", "neighbours", "detector_params"):
+        for name in ("lm", "_vocab_table", "vocab", "case_share", "neighbours", "spelling", "detector_params"):
             if name in self.__dict__:
                 other.__dict__[name] = self.__dict__[name]
         other.__dict__["lexicon"] = lexicon
@@ -176,7 +182,9 @@ class Model:
         key = id(table) if table is not None else None
         hit = self._restorers.get(key)
         if hit is None:
-            gen = CandidateGenerator(self.lexicon, self.vocab, table=table, neighbours=self.neighbours)
+            gen = CandidateGenerator(
+                self.lexicon, self.vocab, table=table, neighbours=self.neighbours, spelling=self.spelling
+            )
             restorer = Restorer(self.lm, gen, case_share=self.case_share, config=self.restore_config)
             hit = self._restorers[key] = (restorer, table)  # holding the table keeps its id() unique
         return hit[0]

@@ -17,10 +17,21 @@ from itertools import repeat
 from operator import itemgetter
 
 from despin.lexicon import SynonymLexicon
+from despin.restorer.slang import SpellingChannel
 
 # Two-hop paths kept per candidate slot, the strongest first: a word's two-hop originals number in
 # the hundreds, and ranking them all in context costs more than it finds.
 TWO_HOP_KEEP_PER_CANDIDATE = 3
+# A common word capitalised in mid-sentence was almost surely replaced, and its original is
+# usually not a direct synonym of what the spinner wrote: for such a word the two-hop search goes
+# this many times wider and this many candidates are ranked in context. On dev spins with the
+# lexicon half a spinner did not use, the true original is among 26% of the default candidates and
+# among 50% of the wide ones.
+WIDE_FACTOR = 4
+WIDE_MAX_CANDIDATES = 60
+# A standard word behind a typo may itself be the spinner's synonym: its own originals are
+# proposed too, this much less likely than the spelling fix alone.
+SPELLING_CHAIN = 0.3
 CACHE_SIZE = 200_000  # entries of each LRU cache (phrases, words)
 
 
@@ -29,7 +40,7 @@ class Candidate:
     original: str  # lower-case phrase, single-spaced
     words: tuple[str, ...]
     log_channel: float  # natural log of P(observed | original, spun)
-    source: str  # "lexicon" | "table" | "neighbour" | "two_hop"
+    source: str  # "lexicon" | "table" | "neighbour" | "two_hop" | "spelling"
 
 
 class CandidateGenerator:
@@ -46,6 +57,7 @@ class CandidateGenerator:
         two_hop: also propose originals two lexicon links away (see :meth:`_two_hop`).
         two_hop_width: how many intermediate words to expand, most frequent first.
         max_candidates: keep the best this many per span, ranked by channel + unigram prior.
+        spelling: a typo, abbreviation and slang channel (standard words behind non-standard spellings).
     """
 
     def __init__(
@@ -60,6 +72,7 @@ class CandidateGenerator:
         two_hop_width: int = 6,
         min_count: int = 2,
         max_candidates: int = 12,
+        spelling: SpellingChannel | None = None,
     ) -> None:
         self.lexicon = lexicon
         self.vocab = vocab
@@ -70,10 +83,14 @@ class CandidateGenerator:
         self.two_hop_keep = TWO_HOP_KEEP_PER_CANDIDATE * max_candidates
         self.min_count = min_count
         self.max_candidates = max_candidates
+        self.spelling = spelling
         self.max_phrase_len = max(lexicon.max_phrase_len, table.max_phrase_len if table else 1)
         total = self._total = max(1, sum(vocab.values()))
         # Bounded LRU caches: a long-lived model meets unboundedly many distinct phrases.
         self.candidates: Callable[[str], tuple[Candidate, ...]] = lru_cache(maxsize=CACHE_SIZE)(self._candidates)
+        self.wide_candidates: Callable[[str], tuple[Candidate, ...]] = lru_cache(maxsize=CACHE_SIZE)(
+            self._wide_candidates
+        )
         self._originals_known: Callable[[str], dict[str, float]] = lru_cache(maxsize=CACHE_SIZE)(
             self._originals_known_uncached
         )
@@ -102,7 +119,7 @@ class CandidateGenerator:
             return self._logp(phrase)
         return sum(self._logp(w) for w in phrase.split(" "))
 
-    def _two_hop(self, observed: str) -> dict[str, float]:
+    def _two_hop(self, observed: str, width: int | None = None, keep: int | None = None) -> dict[str, float]:
         """Originals two synonym links away, through the most frequent words linked to ``observed``.
 
         Two thesauri rarely list the same pair, but they often share a neighbour: on dev spins
@@ -114,7 +131,8 @@ class CandidateGenerator:
         # The most frequent first (a stable sort: ties keep hop order), counted without a Python key call.
         names = list(hops)
         counts = list(map(self.vocab.get, names, repeat(0)))
-        via = [names[i] for i in sorted(range(len(names)), key=counts.__getitem__, reverse=True)[: self.two_hop_width]]
+        width = self.two_hop_width if width is None else width
+        via = [names[i] for i in sorted(range(len(names)), key=counts.__getitem__, reverse=True)[:width]]
         # out[orig] = the strongest path's P, keys in first-seen order. Merged a dict at a time
         # (C-level dict operations) because a word's originals number in the hundreds.
         out: dict[str, float] = {}
@@ -126,7 +144,8 @@ class CandidateGenerator:
             out |= paths  # new keys go last, in this hop's order; old keys keep their place
             out |= stronger_before
         # sorted(reverse=True) is stable, so ties keep first-seen order, as heapq.nlargest would.
-        return dict(sorted(out.items(), key=itemgetter(1), reverse=True)[: self.two_hop_keep])
+        keep = self.two_hop_keep if keep is None else keep
+        return dict(sorted(out.items(), key=itemgetter(1), reverse=True)[:keep])
 
     def _originals_known_uncached(self, word: str) -> dict[str, float]:
         """``lexicon.originals(word)`` without the originals the corpus does not know (cached: never mutate).
@@ -139,8 +158,18 @@ class CandidateGenerator:
 
     def _candidates(self, observed: str) -> tuple[Candidate, ...]:
         """Candidates for ``observed`` (lower-case), best first; ``self.candidates`` caches it per phrase."""
+        return self._propose(observed, wide=False)
+
+    def _wide_candidates(self, observed: str) -> tuple[Candidate, ...]:
+        """More candidates, from a wider two-hop search: for a word known to be replaced (an odd capital)."""
+        return self._propose(observed, wide=True)
+
+    def _propose(self, observed: str, *, wide: bool) -> tuple[Candidate, ...]:
+        lexicon_word = bool(self.lexicon.originals(observed) or self.lexicon.weights(observed))
+        spelled = self.spelling.originals(observed, not lexicon_word) if self.spelling is not None else {}
         if not (
-            self.lexicon.originals(observed)
+            spelled
+            or self.lexicon.originals(observed)
             or observed in self.neighbours
             or (self.two_hop and " " not in observed and self.lexicon.weights(observed))
             or (self.table is not None and self.table.originals(observed))
@@ -154,19 +183,34 @@ class CandidateGenerator:
         for orig, p in self._originals_known(observed).items():
             if orig not in found:
                 found[orig] = (math.log(p), "lexicon")
+        for std, p in spelled.items():
+            if std != observed and std not in found and self._known(std):
+                found[std] = (math.log(p), "spelling")
+        for std, p in spelled.items():
+            for orig, q in self._originals_known(std).items():
+                if orig not in found and orig != observed:
+                    found[orig] = (math.log(p * q * SPELLING_CHAIN), "spelling")
         if " " not in observed:
             for orig in self.neighbours.get(observed, ()):
                 if orig not in found and orig != observed and self._known(orig):
                     found[orig] = (self.log_neighbour, "neighbour")
             if self.two_hop:
-                for orig, p in self._two_hop(observed).items():
+                hops = (
+                    self._two_hop(
+                        observed, self.two_hop_width * WIDE_FACTOR, TWO_HOP_KEEP_PER_CANDIDATE * WIDE_MAX_CANDIDATES
+                    )
+                    if wide
+                    else self._two_hop(observed)
+                )
+                for orig, p in hops.items():
                     if orig not in found and orig != observed:
                         found[orig] = (math.log(p), "two_hop")
         items = list(found.items())
         logps = self._logps
         prior = [lc + (logps[o] if " " not in o else self._unigram(o)) for o, (lc, _) in items]
         # Stable descending sort: the same order and ties as heapq.nlargest, without a Python key call per item.
-        top = sorted(range(len(items)), key=prior.__getitem__, reverse=True)[: self.max_candidates]
+        limit = WIDE_MAX_CANDIDATES if wide else self.max_candidates
+        top = sorted(range(len(items)), key=prior.__getitem__, reverse=True)[:limit]
         return tuple(Candidate(orig, tuple(orig.split(" ")), lc, src) for orig, (lc, src) in (items[i] for i in top))
 
 

@@ -32,6 +32,10 @@ ODD_CAPITAL_SHARE = 0.03
 # A sentence's first word counts as part of a following name only if it is itself capitalised
 # inside sentences this often ("Presiden Joko", not "Namun Joko").
 NAME_START_SHARE = 0.1
+# A sentence with at least this share of its later words capitalised (and three of them) is a
+# title or headline written in title case ("Gempa Menghancurkan Pulau ..."): its capitals say nothing
+# about a spinner. On dev spins, case edits inside such lines were most of the damage to untouched words.
+TITLE_CASE_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,8 @@ class RestoreOutcome:
     n_capital: int  # common words capitalised mid-sentence
     n_repeat: int
     lm_gain: float  # log10 P(restored) - log10 P(observed), summed over sentences
+    n_unfit: int = 0  # words whose context does not want them (failing the gate), with or without candidates
+    n_spelling: int = 0  # words with a slang, abbreviation or typo reading (non-standard spelling)
 
 
 class Restorer:
@@ -145,7 +151,7 @@ class Restorer:
         if k == sent_start or tok.kind != "word" or not tok.text[:1].isupper() or tok.text.isupper():
             return False
         prev = toks[k - 1]
-        if prev.text in (".", ":", '"', "'", "(", "\u201c", "-"):
+        if prev.text in (".", ":", '"', "'", "(", "\u201c", "\u201d", "-"):
             return False  # a quote or title starts
         nxt = toks[k + 1] if k + 1 < len(toks) else None
         # Beside another capital (not just the sentence's first word) we may be inside a name.
@@ -162,11 +168,15 @@ class Restorer:
         isolated, anywhere = shares
         return anywhere < ODD_CAPITAL_SHARE if in_name else isolated < ODD_CAPITAL_SHARE
 
-    def _options_uncached(self, phrase: str, length: int) -> tuple[_Option, ...]:
-        """Candidate originals of an observed phrase of ``length`` tokens, with their channel costs."""
+    def _options_uncached(self, phrase: str, length: int, wide: bool) -> tuple[_Option, ...]:
+        """Candidate originals of an observed phrase of ``length`` tokens, with their channel costs.
+
+        ``wide``: the phrase was surely replaced (an odd capital), so search further for its original.
+        """
+        gen = self.candidates
+        cands = gen.wide_candidates(phrase) if wide else gen.candidates(phrase)
         return tuple(
-            (cand.words, self._spin_cost(cand, length), cand.original, cand.source in ("neighbour", "two_hop"))
-            for cand in self.candidates.candidates(phrase)
+            (cand.words, self._spin_cost(cand, length), cand.original, cand.source in _WEAK_SOURCES) for cand in cands
         )
 
     def _arcs(self, toks: list[Token], lo: int, hi: int, sent_start: int) -> _Lattice:
@@ -193,6 +203,9 @@ class Restorer:
         fit.append(0.0)
         lat = _Lattice(keys, trans, [], [False] * n)
         keep_cost_of = self._keep_cost
+        later = [t for t in toks[max(lo, sent_start + 1) : hi] if t.kind == "word"]
+        n_caps = sum(t.text[:1].isupper() for t in later)
+        title = n_caps >= 3 and n_caps >= TITLE_CASE_SHARE * len(later)
         for p in range(n):
             k = lo + p
             tok = toks[k]
@@ -200,15 +213,19 @@ class Restorer:
             if tok.kind != "word":
                 lat.arcs_at.append([Arc(p, 1, (word,), 0.0, "keep")])
                 continue
-            odd = lat.odd[p] = tok.text[:1].isupper() and self._odd_capital(toks, k, sent_start)
+            odd = lat.odd[p] = not title and tok.text[:1].isupper() and self._odd_capital(toks, k, sent_start)
             lat.n_capital += odd
             arcs = [Arc(p, 1, (word,), keep_cost_of(word, odd), "keep")]
-            if odd or fit[p] + fit[p + 1] < c.gate:
+            unfit = fit[p] + fit[p + 1] < c.gate
+            lat.n_unfit += unfit
+            if odd or unfit:
                 # A capitalised word that is not odd may be a name: only a synonym link may change it,
                 # never mere distributional similarity (which would turn "Bandung" into "Jakarta").
                 name = k != sent_start and tok.text[:1].isupper() and not odd
-                n_found = self._replacements(toks, lat, p, k, name, arcs)
+                n_found = self._replacements(toks, lat, p, k, name, odd, arcs)
                 lat.n_candidates += n_found > 0
+                spelling = self.candidates.spelling
+                lat.n_spelling += spelling is not None and bool(spelling.originals(word))
             if p > 0 and word == keys[p - 1] and toks[k - 1].kind == "word":
                 lat.n_repeat += 1
                 arcs[0] = Arc(p, 1, (word,), arcs[0].cost + self._no_repeat, "keep")
@@ -216,7 +233,9 @@ class Restorer:
             lat.arcs_at.append(arcs)
         return lat
 
-    def _replacements(self, toks: list[Token], lat: _Lattice, p: int, k: int, name: bool, arcs: list[Arc]) -> int:
+    def _replacements(
+        self, toks: list[Token], lat: _Lattice, p: int, k: int, name: bool, odd: bool, arcs: list[Arc]
+    ) -> int:
         """Append to ``arcs`` the best ``max_candidates`` replacements of spans starting at ``p``.
 
         Candidates are ranked by LM score in the observed context (with the next observed word)
@@ -239,7 +258,7 @@ class Restorer:
                 if not gen.may_extend(phrase):
                     break  # no candidate for this phrase nor for any longer one
             follow = keys[p + length : p + length + 1]
-            for words, cost, original, weak in self._options(phrase, length):
+            for words, cost, original, weak in self._options(phrase, length, odd):
                 if name and weak:
                     continue
                 # log10 P(words + follow | observed left context), summed in the order viterbi
@@ -266,7 +285,7 @@ class Restorer:
         toks = tokenize(body)
         edits: list[Edit] = []
         n_words = sum(t.kind == "word" for t in toks)
-        n_cand = n_cap = n_rep = 0
+        n_cand = n_cap = n_rep = n_unfit = n_spell = 0
         gain = 0.0
         for s_lo, s_hi in sentences(body, toks):
             for lo in range(s_lo, s_hi, MAX_SENTENCE_TOKENS):
@@ -276,7 +295,8 @@ class Restorer:
                 edits.extend(replace(e, start=e.start + base, end=e.end + base) for e in win.edits)
                 n_cand, n_cap, n_rep = n_cand + win.n_candidates, n_cap + win.n_capital, n_rep + win.n_repeat
                 gain += win.gain
-        return RestoreOutcome(tuple(edits), footer, n_words, n_cand, n_cap, n_rep, gain)
+                n_unfit, n_spell = n_unfit + win.n_unfit, n_spell + win.n_spelling
+        return RestoreOutcome(tuple(edits), footer, n_words, n_cand, n_cap, n_rep, gain, n_unfit, n_spell)
 
     def _window(self, body: str, toks: list[Token], lo: int, hi: int, sent_start: int) -> _Window:
         """Decode tokens ``lo:hi`` of a sentence starting at ``sent_start``; edits relative to ``toks[lo]``.
@@ -304,7 +324,9 @@ class Restorer:
             sent_edits, g = self._edits(body, toks, lo, sent_start, lat, path)
         base = toks[lo].start
         rel = tuple(replace(e, start=e.start - base, end=e.end - base) for e in sent_edits)
-        hit = self._windows[key] = _Window(rel, lat.n_candidates, lat.n_capital, lat.n_repeat, g)
+        hit = self._windows[key] = _Window(
+            rel, lat.n_candidates, lat.n_capital, lat.n_repeat, g, lat.n_unfit, lat.n_spelling
+        )
         return hit
 
     def _edits(
@@ -345,6 +367,8 @@ class Restorer:
             confidence = math.exp(mine - top) / z
             keep_score = next((s for a, s in zip(rivals, scores, strict=True) if a.kind == "keep"), mine)
             if arc.kind == "keep":  # an odd capital the LM would keep: only its case is restored
+                if _beside_capital(toks, k):
+                    continue  # a run of capitals is more often a heading than a spinner's word
                 out.append(Edit(tok.start, tok.end, tok.text, tok.text.lower(), confidence, "case"))
                 continue
             # Whether to edit is decided by the mass *against keeping*: near-synonym originals
@@ -352,7 +376,7 @@ class Restorer:
             # spinner's word because no single one reaches the bar restores nothing.
             p_changed = 1.0 - math.exp(keep_score - top) / z if keep_score != mine else 1.0 - confidence
             if p_changed < self.config.min_confidence:
-                if arc.kind == "synonym" and arc.length == 1 and lat.odd[p]:
+                if arc.kind == "synonym" and arc.length == 1 and lat.odd[p] and not _beside_capital(toks, k):
                     # Unsure of the original, but sure the capital is the spinner's: restore the case.
                     out.append(Edit(tok.start, tok.end, tok.text, tok.text.lower(), 1.0 - confidence, "case"))
                 continue
@@ -369,6 +393,8 @@ class Restorer:
         return out, gain
 
 
+# Candidate sources with no lexicon link of their own: never allowed to change a name.
+_WEAK_SOURCES = ("neighbour", "two_hop", "spelling")
 # (emitted words, channel cost, original, weak): a weak candidate has no lexicon link of its own.
 _Option = tuple[tuple[str, ...], float, str, bool]
 
@@ -382,6 +408,8 @@ class _Window:
     n_capital: int
     n_repeat: int
     gain: float
+    n_unfit: int
+    n_spelling: int
 
 
 @dataclass(slots=True)
@@ -395,6 +423,15 @@ class _Lattice:
     n_candidates: int = 0
     n_capital: int = 0
     n_repeat: int = 0
+    n_unfit: int = 0
+    n_spelling: int = 0
+
+
+def _beside_capital(toks: list[Token], k: int) -> bool:
+    """Whether the word at ``k`` has a capitalised word right before or after it."""
+    before = k > 0 and toks[k - 1].kind == "word" and toks[k - 1].text[:1].isupper()
+    after = k + 1 < len(toks) and toks[k + 1].kind == "word" and toks[k + 1].text[:1].isupper()
+    return before or after
 
 
 def _match_case(original: str, observed: str, *, first: bool, odd: bool) -> str:
