@@ -646,6 +646,9 @@ def render_markdown(res: dict[str, Any], *, json_name: str) -> str:
             "Clean false-positive rates per family's model: "
             + ", ".join(f"{n} {fr.get('clean_fpr')}" for n, fr in fams.items()),
         ]
+    failures = [f"- {name}: {'; '.join(fr['notes'])}" for name, fr in fams.items() if fr.get("notes")]
+    if failures:
+        lines += ["", "**Errors and notes** (a family whose model failed shows dashes):", "", *failures]
     lines += _clean_section(res, splits) + _real_section(res) + _curve_section(fams, splits)
     lines += _analysis_section(fams, splits) + _examples_section(res)
     return "\n".join(lines) + "\n"
