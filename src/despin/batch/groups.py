@@ -43,6 +43,7 @@ from despin.pipeline.stats import Stat, Stats
 from despin.pipeline.steps import GroupKey, ModelRef
 from despin.pipeline.writers import ParquetWriter, _LineFile, _pyarrow, remove_stale, write_atomic
 from despin.tables.pairs import format_table
+from despin.textio import MAX_CHARS
 
 if TYPE_CHECKING:
     from despin.batch.scan import ScanOptions
@@ -156,6 +157,8 @@ class GroupKeysJob:
                 key = key_of.of(doc.record)
                 if key is None:
                     ungrouped += 1
+                    continue
+                if len(doc.text) > MAX_CHARS:  # the API refuses it: stage 3 rejects it, so it is no page
                     continue
                 b = bucket_of(key, o.group_tasks)
                 if b not in files:
