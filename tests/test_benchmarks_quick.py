@@ -45,13 +45,13 @@ def test_changes_delete_the_second_copy_of_a_repeat() -> None:
 
 
 def test_restore_counts_against_gold_edits() -> None:
-    spun = "Dia nan pergi pergi.\n\nSumber: Kompas.com"
+    spun = "Dia cuma pergi pergi.\n\nSumber: Kompas.com"
     gold = [
-        SpinEdit(4, 7, "nan", "yang"),
-        SpinEdit(13, 19, " pergi", "", "repeat"),
-        SpinEdit(20, len(spun), spun[20:], "", "footer"),
+        SpinEdit(4, 8, "cuma", "hanya"),
+        SpinEdit(14, 20, " pergi", "", "repeat"),
+        SpinEdit(21, len(spun), spun[21:], "", "footer"),
     ]
-    original = "Dia yang pergi."
+    original = "Dia hanya pergi."
     perfect = RestoreCounts()
     perfect.add(spun, gold, original, original)
     d = perfect.to_dict()
@@ -59,15 +59,15 @@ def test_restore_counts_against_gold_edits() -> None:
     assert d["wer_restored"] == 0.0 and d["wer_reduction"] == 1.0
     # A restorer that only swaps the first word: nothing restored, one untouched word damaged.
     bad = RestoreCounts()
-    bad.add(spun, gold, original, "Ia " + spun[4:])
+    bad.add(spun, gold, original, "Ia " + spun[4:])  # "Dia" -> "Ia"
     d = bad.to_dict()
     assert (d["exact_restore"], d["repeat_removal"], d["footer_removal"]) == (0.0, 0.0, 0.0)
     assert d["damage"] == 0.5  # "Dia" of {"Dia", "pergi"}
 
 
 def test_restore_counts_on_spinner_output_roundtrip() -> None:
-    lex = SynonymLexicon.from_pairs([("yang", "nan"), ("karena itu", "oleh sebab itu"), ("pergi", "berangkat")])
-    text = "Dia yang pergi ke pasar karena itu yang lain pergi juga."
+    lex = SynonymLexicon.from_pairs([("hanya", "cuma"), ("karena itu", "oleh sebab itu"), ("pergi", "berangkat")])
+    text = "Dia hanya pergi ke pasar karena itu hanya dia pergi juga."
     s = spin(text, lexicon=lex, rate=0.6, seed=2, repeat=0.3, outlet="Tempo.co")
     rc = RestoreCounts()
     rc.add(s.text, s.edits, text, text)
@@ -79,15 +79,15 @@ def test_restore_counts_on_spinner_output_roundtrip() -> None:
 
 def test_span_counts_and_wer() -> None:
     sc = SpanCounts()
-    sc.add("Dia nan pergi.", gold=[(4, 7)], pred=[(4, 7), (8, 13)])
+    sc.add("Dia cuma pergi.", gold=[(4, 8)], pred=[(4, 8), (9, 14)])
     assert (sc.tp, sc.fp, sc.fn) == (1, 1, 0)
-    assert wer("dia nan pergi", "dia yang pergi") == pytest.approx(1 / 3)
+    assert wer("dia cuma pergi", "dia hanya pergi") == pytest.approx(1 / 3)
 
 
 def test_most_frequent_baseline_skips_names() -> None:
-    lex = SynonymLexicon.from_pairs([("hasan", "baik"), ("yang", "nan")])
-    r = MostFrequentRestorer(lex, {"baik": 10, "hasan": 1, "yang": 10, "nan": 1})
-    assert r.restore("Nan Hasan nan.")[0] == "Yang Hasan yang."
+    lex = SynonymLexicon.from_pairs([("hasan", "baik"), ("hanya", "cuma")])
+    r = MostFrequentRestorer(lex, {"baik": 10, "hasan": 1, "hanya": 10, "cuma": 1})
+    assert r.restore("Cuma Hasan cuma.")[0] == "Hanya Hasan hanya."
 
 
 def test_perplexity_threshold_is_the_90th_percentile() -> None:
