@@ -44,6 +44,7 @@ class DecipherConfig:
         over_g: least Poisson G of an over-used phrase; ``over_ratio``: least n / E.
         under_g: least Poisson G of an under-used phrase; ``under_ratio``: most n / E.
         max_under: under-used phrases tried by frequency pairing, the strongest first.
+        min_expected: least expected count of a candidate original on the pages of an over-used phrase.
         sample: contexts sampled per phrase to rank candidates; ``keep``: candidates kept per phrase.
         min_share: the context check (see :func:`~despin.tables.candidates.rank_by_context`).
         lm_weight: weight of the LM log-probability in the posteriors.
@@ -51,6 +52,7 @@ class DecipherConfig:
         magnitude: ``o``'s excess may be at most ``magnitude * deficit(u) + 3`` (the magnitude check).
         iterations: EM steps per pass.
         min_entry_count, min_prob: the smallest entry written to the table.
+        max_kept: most share of an original's source occurrences the site may still show (kept unreplaced).
     """
 
     max_n: int = 3
@@ -60,6 +62,9 @@ class DecipherConfig:
     under_g: float = 2.0
     under_ratio: float = 0.5
     max_under: int = 300
+    min_expected: float = 1.0
+    max_kept: float = 0.5
+    local_g: float = 1.0
     sample: int = 12
     keep: int = 4
     min_share: float = 0.1
@@ -68,7 +73,7 @@ class DecipherConfig:
     magnitude: float = 4.0
     iterations: int = 8
     min_entry_count: float = 2.0
-    min_prob: float = 0.15
+    min_prob: float = 0.45
 
     def __post_init__(self) -> None:
         if self.max_n < 1 or self.min_count < 1 or self.iterations < 1:
@@ -151,7 +156,8 @@ def _over_used(counts: Counts, expected: Expected, site: SiteText, cfg: Decipher
                 continue  # over-used only because one of its words is: "ngga bisa" inside "ngga"
             if all(grams.get(w, 0.0) >= cfg.over_ratio * expected.count(w, counts.n_words) for w in parts):
                 continue  # two swaps side by side ("keuntungan mole"): each is its own entry
-        if not _diverse(counts.occurrences[g], site) or not _spread(counts.occurrences[g]):
+        occs = counts.occurrences[g]
+        if not _diverse(occs, site) or not _spread(occs) or _edge_bound(occs, site) or _bound(occs, site):
             continue  # boilerplate repeats its whole context; a topic word crowds into one page
         found.append(g)
     # Longest first: a phrase's occurrences are claimed before those of the phrases inside it.
@@ -160,23 +166,48 @@ def _over_used(counts: Counts, expected: Expected, site: SiteText, cfg: Decipher
 
 
 def _diverse(occs: Sequence[Occurrence], site: SiteText) -> bool:
-    """Whether ``occs`` appear in varied contexts: at least half of them in a distinct window of 3 + 3 words.
+    """Whether ``occs`` appear in varied contexts: 3+ distinct windows of 3 + 3 words, a quarter of them.
 
-    Collocations repeat the next word ("media sosial ."), boilerplate repeats the whole window.
+    Boilerplate repeats the whole window on every page. A source's own boilerplate spun by the farm
+    repeats too, so only a mostly repeated window counts against a phrase.
     """
     seen = set()
     for o in occs:
         sent = site.sents[o.page][o.sent]
         seen.add((tuple(sent[max(0, o.i - 3) : o.i]), tuple(sent[o.j : o.j + 3])))
-    return 2 * len(seen) >= len(occs)
+    return len(seen) >= 3 and 4 * len(seen) >= len(occs)
+
+
+def _bound(occs: Sequence[Occurrence], site: SiteText) -> bool:
+    """Whether ``occs`` are mostly part of one longer expression: the same word before, or after, 60% of them.
+
+    A spinner puts its replacement wherever the original was, in varied company; a piece of a name
+    ("aksi mahasiswa" inside "kesatuan aksi mahasiswa indonesia") always keeps the same neighbour.
+    """
+    left: dict[str, int] = {}
+    right: dict[str, int] = {}
+    for o in occs:
+        sent = site.sents[o.page][o.sent]
+        if o.i > 0 and is_word(sent[o.i - 1]):
+            left[sent[o.i - 1]] = left.get(sent[o.i - 1], 0) + 1
+        if o.j < len(sent) and is_word(sent[o.j]):
+            right[sent[o.j]] = right.get(sent[o.j], 0) + 1
+    top = max([0, *left.values(), *right.values()])
+    return 5 * top >= 3 * len(occs)
+
+
+def _edge_bound(occs: Sequence[Occurrence], site: SiteText) -> bool:
+    """Whether most of ``occs`` sit in a page's first or last sentence: a dateline or a source footer."""
+    edge = sum(o.sent == 0 or o.sent == len(site.sents[o.page]) - 1 for o in occs)
+    return 2 * edge > len(occs)
 
 
 def _spread(occs: Sequence[Occurrence]) -> bool:
-    """Whether ``occs`` spread over pages as a spinner's swaps do: 3+ pages, none with half of them."""
+    """Whether ``occs`` spread over pages as a spinner's swaps do: 3+ pages, none with 60% of them."""
     per_page: dict[int, int] = {}
     for o in occs:
         per_page[o.page] = per_page.get(o.page, 0) + 1
-    return len(per_page) >= 3 and 2 * max(per_page.values()) <= len(occs)
+    return len(per_page) >= 3 and 5 * max(per_page.values()) <= 3 * len(occs)
 
 
 def _under_used(
@@ -194,6 +225,57 @@ def _under_used(
             out[u] = e - n
     strongest = sorted(out, key=lambda u: (-out[u], u))[: cfg.max_under]
     return {u: out[u] for u in strongest}
+
+
+class _Vanished:
+    """Which candidate originals went missing on the pages where an over-used phrase occurs.
+
+    A spinner replaces an original on every page it runs over, so on the pages that carry a
+    replacement its original is (nearly) absent, however the site's topics shift. Restricting the
+    deficit test to those pages keeps a partly spun site's deficits undiluted and lets originals too
+    rare to be missed site-wide still count once a replacement points at their pages.
+    """
+
+    def __init__(
+        self, counts: Counts, expected: Expected, universe: Sequence[str], weights: Sequence[float], cfg: DecipherConfig
+    ) -> None:
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        self.np, self.cfg, self.counts = np, cfg, counts
+        self.universe = list(universe)
+        index = {u: k for k, u in enumerate(self.universe)}
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        for p, grams in enumerate(counts.page_grams):
+            for u, n in grams.items():
+                k = index.get(u)
+                if k is not None:
+                    rows.append(p)
+                    cols.append(k)
+                    vals.append(float(n))
+        shape = (len(counts.page_grams), len(self.universe))
+        self.matrix = csr_matrix((vals, (rows, cols)), shape=shape).T.tocsr()
+        self.share = np.array([expected.share(u) for u in self.universe])
+        self.weights = np.asarray(weights, dtype=float)
+        self.words = np.asarray(counts.page_words, dtype=float)
+
+    def deficits(self, occs: Sequence[Occurrence]) -> dict[str, float]:
+        """Candidates under-used on the pages of ``occs`` -> their deficit ``E - n`` there (weighted)."""
+        np, cfg = self.np, self.cfg
+        mask = np.zeros(len(self.words))
+        for o in occs:
+            mask[o.page] = self.weights[o.page]
+        n = self.matrix @ mask
+        e = self.share * float(mask @ self.words)
+        safe_e = np.maximum(e, 1e-9)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = np.where(n > 0, n * np.log(np.maximum(n, 1e-12) / safe_e), 0.0) - (n - e)
+        ok = (e >= cfg.min_expected) & (n <= cfg.under_ratio * e) & (g >= cfg.local_g)
+        idx = np.flatnonzero(ok)
+        idx = idx[np.argsort(-g[idx], kind="stable")][: cfg.max_under]
+        return {self.universe[k]: float(e[k] - n[k]) for k in idx}
 
 
 def _build_phrase(
@@ -282,6 +364,9 @@ def _pass(
     over = _over_used(counts, expected, site, cfg)
     lex_phrases = {p for o in over for p in sources.linked(o) if " " in p}
     deficits = _under_used(counts, expected, vocab, lex_phrases, cfg)
+    floor = cfg.min_expected / max(1.0, counts.n_words)
+    universe = sorted({u for u in vocab if is_word(u) and expected.share(u) >= floor} | lex_phrases)
+    vanished = _Vanished(counts, expected, universe, weights, cfg)
     windows = Windows(lm, site)
     claimed: set[tuple[int, int, int]] = set()
     phrases: list[_Phrase] = []
@@ -291,10 +376,12 @@ def _pass(
         if len(occs) < cfg.min_count:
             continue
         excess = counts.grams[g] - expected.count(g, counts.n_words)
-        pool = set(deficits) | (sources.linked(g) & deficits.keys())
+        local = vanished.deficits(occs)
+        for u, d in deficits.items():
+            local[u] = max(d, local.get(u, 0.0))
         # magnitude check; never a phrase that shares a word with g (that is a shift, not a swap)
         gw = set(g.split(" "))
-        pool = {u for u in pool if excess <= cfg.magnitude * deficits[u] + 3.0 and not gw & set(u.split(" "))}
+        pool = {u for u, d in local.items() if excess <= cfg.magnitude * d + 3.0 and not gw & set(u.split(" "))}
         prior = {u: _channel0(g, u, counts, expected) for u in pool}
         ranked = rank_by_context(windows, g, occs, prior, sample=cfg.sample, keep=cfg.keep, min_share=cfg.min_share)
         if not ranked:
@@ -341,7 +428,7 @@ def decipher(
             evidence = _page_evidence(phrases, site)
     entries = _entries(phrases, site, counts, expected, weights, cfg)
     freq = _frequencies(counts, expected, {e.observed for e in entries} | {e.original for e in entries})
-    return Decipherment(tuple(entries), len(pages), sum(site.page_words), tuple(evidence), freq, cand_sets)
+    return Decipherment(tuple(entries), len(pages), site.total_words, tuple(evidence), freq, cand_sets)
 
 
 def _page_evidence(phrases: list[_Phrase], site: SiteText) -> list[float]:
@@ -388,6 +475,13 @@ def _entries(
                     tuple(_context(site, o, ph.observed, u) for _, o in best),
                 )
             )
+    # The sparse key is also a budget: an original can only have been replaced as often as it went
+    # missing. One that the site still uses more often than its entries claim it was replaced is an
+    # LM confusion (a word that fits the context), not what the spinner removed.
+    given: dict[str, float] = {}
+    for e in out:
+        given[e.original] = given.get(e.original, 0.0) + e.count
+    out = [e for e in out if e.seen_original <= cfg.max_kept * (e.seen_original + given[e.original])]
     out.sort(key=lambda e: (-e.count, e.observed, e.original))
     return out
 

@@ -39,31 +39,43 @@ class SiteText:
 
     Attributes:
         sents: per page, its sentences as lists of LM tokens (lower case, numbers as ``<num>``).
-        page_words: word tokens per page.
+        page_words: word tokens per page (boilerplate sentences left out).
+        total_words: every word token of the site, boilerplate included.
         capitalised: word -> mid-sentence occurrences written with a capital letter.
         mid: word -> mid-sentence occurrences.
     """
 
     sents: list[list[list[str]]] = field(default_factory=list)
     page_words: list[int] = field(default_factory=list)
+    total_words: int = 0
     capitalised: Counter[str] = field(default_factory=Counter)
     mid: Counter[str] = field(default_factory=Counter)
 
     @classmethod
     def from_pages(cls, pages: Sequence[str]) -> SiteText:
         site = cls()
+        seen: set[tuple[str, ...]] = set()
         for text in pages:
             tokens = tokenize(text)
             page: list[list[str]] = []
             n_words = 0
             for a, b in sentences(text, tokens):
                 sent = [lm_token(t) for t in tokens[a:b]]
+                key_sent = tuple(sent)
+                site.total_words += sum(t.kind == "word" for t in tokens[a:b])
+                if key_sent in seen:
+                    # A sentence another page already has is boilerplate (a footer, a byline, the
+                    # source's own blurb): counted once, it cannot make its words over- or under-used.
+                    continue
+                seen.add(key_sent)
                 for k in range(a, b):
                     tok = tokens[k]
                     if tok.kind != "word":
                         continue
                     n_words += 1
-                    if k > a:
+                    # Mid-sentence means after a word or a comma: a quote or a bracket opens a
+                    # quoted sentence, whose capital says nothing about names.
+                    if k > a and (tokens[k - 1].kind == "word" or tokens[k - 1].text in ",;"):
                         key = sent[k - a]
                         site.mid[key] += 1
                         site.capitalised[key] += tok.text[:1].isupper()
@@ -104,11 +116,15 @@ class Counts:
         n_words: weighted word tokens.
         grams: phrase (1 to ``max_n`` words, space-joined) -> weighted count.
         occurrences: phrase -> where it occurs (every occurrence, whatever the page weight).
+        page_grams: per page, its unweighted phrase counts (for tests restricted to some pages).
+        page_words: per page, its word tokens (unweighted).
     """
 
     n_words: float
     grams: dict[str, float]
     occurrences: dict[str, list[Occurrence]]
+    page_grams: list[Counter[str]] = field(default_factory=list)
+    page_words: list[int] = field(default_factory=list)
 
 
 def count_site(site: SiteText, *, max_n: int, weights: Sequence[float] | None = None) -> Counts:
@@ -116,9 +132,12 @@ def count_site(site: SiteText, *, max_n: int, weights: Sequence[float] | None = 
     grams: dict[str, float] = {}
     occ: dict[str, list[Occurrence]] = {}
     total = 0.0
+    page_grams: list[Counter[str]] = []
     for p, page in enumerate(site.sents):
         w = 1.0 if weights is None else weights[p]
         total += w * site.page_words[p]
+        here: Counter[str] = Counter()
+        page_grams.append(here)
         for s, sent in enumerate(page):
             n = len(sent)
             for i in range(n):
@@ -129,12 +148,13 @@ def count_site(site: SiteText, *, max_n: int, weights: Sequence[float] | None = 
                         break
                     key = sent[i] if j == i + 1 else " ".join(sent[i:j])
                     grams[key] = grams.get(key, 0.0) + w
+                    here[key] += 1
                     lst = occ.get(key)
                     if lst is None:
                         occ[key] = [Occurrence(p, s, i, j)]
                     elif len(lst) < 5000:  # a cap keeps a site of 1,000 pages linear in its words
                         lst.append(Occurrence(p, s, i, j))
-    return Counts(total, grams, occ)
+    return Counts(total, grams, occ, page_grams, list(site.page_words))
 
 
 class Expected:
