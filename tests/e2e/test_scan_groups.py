@@ -30,11 +30,12 @@ from despin.batch import scan
 from despin.cli import cli
 from despin.errors import ConfigError
 from despin.model.bundle import DEFAULT_PATH
+from despin.training.corpora import default_data_dir
 from despin.training.splits import split_of
 
-DATA = Path(os.environ.get("DESPIN_DATA", "/work/shared/data")) / "corpus" / "indosum_dev.jsonl.gz"
+DATA = default_data_dir() / "corpus" / "indosum_dev.jsonl.gz"
 # An invented spinner table: observed <TAB> original.
-TABLE = "merupakan\tadalah\ntetapi\tnamun\nterhadap\tkepada\nmampu\tbisa\n"
+TABLE = "sebab\tkarena\ntetapi\tnamun\nterhadap\tkepada\nmampu\tbisa\n"
 N_FARM, N_CLEAN, N_TINY = 20, 20, 3
 
 pytestmark = pytest.mark.skipif(
