@@ -36,6 +36,12 @@ NAME_START_SHARE = 0.1
 # title or headline written in title case ("Gempa Menghancurkan Pulau ..."): its capitals say nothing
 # about a spinner. On dev spins, case edits inside such lines were most of the damage to untouched words.
 TITLE_CASE_SHARE = 0.5
+# One spin per discourse: a spinner writes the same word for the same original throughout a page
+# (or draws from few), so the occurrences of one observed word pool their evidence. A word's
+# occurrences that the decoder would change to the same original are all changed when their summed
+# log-odds against keeping reach the edit bar's; an occurrence counts at most this many log-odds units,
+# so one certain occurrence alone cannot carry a doubtful one.
+POOL_MAX_LOGIT = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,15 +293,19 @@ class Restorer:
         n_words = sum(t.kind == "word" for t in toks)
         n_cand = n_cap = n_rep = n_unfit = n_spell = 0
         gain = 0.0
+        proposals: list[_Proposal] = []
         for s_lo, s_hi in sentences(body, toks):
             for lo in range(s_lo, s_hi, MAX_SENTENCE_TOKENS):
                 hi = min(s_hi, lo + MAX_SENTENCE_TOKENS)
                 win = self._window(body, toks, lo, hi, s_lo)
                 base = toks[lo].start
                 edits.extend(replace(e, start=e.start + base, end=e.end + base) for e in win.edits)
+                proposals.extend((a + base, b + base, o, q, odd, first) for a, b, o, q, odd, first in win.proposals)
                 n_cand, n_cap, n_rep = n_cand + win.n_candidates, n_cap + win.n_capital, n_rep + win.n_repeat
                 gain += win.gain
                 n_unfit, n_spell = n_unfit + win.n_unfit, n_spell + win.n_spelling
+        if len(proposals) > 1:
+            edits = _pool(body, edits, proposals, self.config.min_confidence)
         return RestoreOutcome(tuple(edits), footer, n_words, n_cand, n_cap, n_rep, gain, n_unfit, n_spell)
 
     def _window(self, body: str, toks: list[Token], lo: int, hi: int, sent_start: int) -> _Window:
@@ -317,21 +327,23 @@ class Restorer:
             return hit
         lat = self._arcs(toks, lo, hi, sent_start)
         sent_edits: list[Edit] = []
+        proposals: list[_Proposal] = []
         g = 0.0
         if lat.n_candidates or lat.n_repeat or lat.n_capital:
             c = self.config
             path = viterbi(self.lm, lat.arcs_at, lm_weight=c.lm_weight, beam=c.beam, transitions=lat.transitions)
-            sent_edits, g = self._edits(body, toks, lo, sent_start, lat, path)
+            sent_edits, g, proposals = self._edits(body, toks, lo, sent_start, lat, path)
         base = toks[lo].start
         rel = tuple(replace(e, start=e.start - base, end=e.end - base) for e in sent_edits)
+        rel_props = tuple((a - base, b - base, o, q, odd, first) for a, b, o, q, odd, first in proposals)
         hit = self._windows[key] = _Window(
-            rel, lat.n_candidates, lat.n_capital, lat.n_repeat, g, lat.n_unfit, lat.n_spelling
+            rel, lat.n_candidates, lat.n_capital, lat.n_repeat, g, lat.n_unfit, lat.n_spelling, rel_props
         )
         return hit
 
     def _edits(
         self, body: str, toks: list[Token], lo: int, sent_start: int, lat: _Lattice, path: list[Arc]
-    ) -> tuple[list[Edit], float]:
+    ) -> tuple[list[Edit], float, list[_Proposal]]:
         order = self.lm.order
         trans = lat.transitions
         lm_w = LN10 * self.config.lm_weight
@@ -339,6 +351,7 @@ class Restorer:
         n_emitted = sum(len(ws) for ws in emitted)
         before = 0  # words emitted before the current arc
         out: list[Edit] = []
+        proposals: list[_Proposal] = []
         gain = 0.0
         for idx, arc in enumerate(path):
             n_before, before = before, before + len(arc.words)
@@ -375,6 +388,8 @@ class Restorer:
             # ("walau", "walaupun", "meskipun") split the posterior between them, and keeping the
             # spinner's word because no single one reaches the bar restores nothing.
             p_changed = 1.0 - math.exp(keep_score - top) / z if keep_score != mine else 1.0 - confidence
+            if arc.kind == "synonym" and arc.length == 1 and tok.kind == "word":
+                proposals.append((tok.start, tok.end, arc.original, p_changed, lat.odd[p], k == sent_start))
             if p_changed < self.config.min_confidence:
                 if arc.kind == "synonym" and arc.length == 1 and lat.odd[p] and not _beside_capital(toks, k):
                     # Unsure of the original, but sure the capital is the spinner's: restore the case.
@@ -390,7 +405,44 @@ class Restorer:
             observed = body[tok.start : last.end]
             if restored != observed:
                 out.append(Edit(tok.start, last.end, observed, restored, confidence, "synonym"))
-        return out, gain
+        return out, gain, proposals
+
+
+# A one-word replacement on the decoder's path: (start, end, original, P(changed), odd capital, sentence start).
+_Proposal = tuple[int, int, str, float, bool, bool]
+
+
+def _pool(body: str, edits: list[Edit], proposals: list[_Proposal], bar: float) -> list[Edit]:
+    """Edits after pooling the evidence of every occurrence of the same observed word (one spin per discourse)."""
+    groups: dict[str, list[_Proposal]] = {}
+    for prop in proposals:
+        groups.setdefault(body[prop[0] : prop[1]].lower(), []).append(prop)
+    need = math.log(bar / (1.0 - bar))
+    promote: list[Edit] = []
+    for props in groups.values():
+        if len(props) < 2:
+            continue
+        votes: dict[str, float] = {}
+        for _, _, original, p_changed, _, _ in props:
+            q = min(max(p_changed, 1e-6), 1 - 1e-6)
+            votes[original] = votes.get(original, 0.0) + max(
+                -POOL_MAX_LOGIT, min(POOL_MAX_LOGIT, math.log(q / (1 - q)))
+            )
+        best = max(votes, key=votes.__getitem__)
+        if votes[best] < need:
+            continue
+        pooled = 1.0 / (1.0 + math.exp(-votes[best]))
+        for start, end, original, p_changed, odd, first in props:
+            if original == best and p_changed < bar:
+                observed = body[start:end]
+                restored = _match_case(original, observed, first=first, odd=odd)
+                if restored != observed:
+                    promote.append(Edit(start, end, observed, restored, pooled, "synonym"))
+    if not promote:
+        return edits
+    spans = [(e.start, e.end) for e in promote]
+    kept = [e for e in edits if not any(e.start < b and a < e.end for a, b in spans)]
+    return sorted(kept + promote, key=lambda e: (e.start, e.end))
 
 
 # Candidate sources with no lexicon link of their own: never allowed to change a name.
@@ -410,6 +462,7 @@ class _Window:
     gain: float
     n_unfit: int
     n_spelling: int
+    proposals: tuple[_Proposal, ...] = ()
 
 
 @dataclass(slots=True)
