@@ -5,8 +5,7 @@ have other names (``despin.detector``, ``despin.restorer``, ``despin.tracer``, `
 ``despin.tables``), so ``despin.restore`` is always the verb and never shadows a module.
 """
 
-__version__ = "0.1.0"
-
+from despin._version import __version__
 from despin.api import detect, learn, learn_site, load_model, restore, spin, trace
 from despin.batch.scan import ScanStats, scan
 from despin.tracer import Index

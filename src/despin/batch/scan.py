@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from despin import __version__
+from despin._version import __version__
 from despin.batch.groups import GROUP_TASKS, MIN_GROUP_PAGES, GroupParquetWriter, learn_groups
 from despin.batch.progress import ScanProgress
 from despin.errors import ConfigError, InputError

@@ -8,7 +8,7 @@ from typing import IO, Any
 import click
 import orjson
 
-from despin import __version__
+from despin._version import __version__
 from despin.errors import DespinError
 from despin.textio import MAX_CHARS, check_text, decode_text
 

@@ -30,7 +30,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from despin import __version__, api
+from despin import api
+from despin._version import __version__
 from despin.errors import (
     ConfigError,
     DespinError,

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from despin import __version__, api
+from despin import api
+from despin._version import __version__
 from despin.errors import DespinError, IndexMismatchError
 from despin.server.middleware import ApiError
 from despin.server.settings import ServerSettings

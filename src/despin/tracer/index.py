@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from despin import __version__
+from despin._version import __version__
 from despin.errors import ConfigError, IndexCorruptError, IndexMismatchError, InputError
 from despin.textio import MAX_CHARS, check_text
 from despin.tracer.fingerprint import FORMAT_VERSION, IndexConfig, features, tokenizer_version
