@@ -25,6 +25,10 @@ FEATURES: tuple[str, ...] = (
     "lm_gain",  # log10 P(restored) - log10 P(observed), per word
     "suspicious_rate",  # words that did not fit their context and had candidate originals
     "log_words",  # document length: short texts carry little evidence either way
+    # Features meant to transfer to spinners whose table we never saw (trained across the zoo):
+    "unfit_rate",  # words the LM does not want in their context, candidates or not
+    "spelling_rate",  # slang, chat abbreviations and typos: a register anomaly in edited prose
+    "case_rate",  # odd capitals whose case alone was restored
 )
 
 
@@ -48,6 +52,9 @@ def features(outcome: RestoreOutcome) -> list[float]:
         outcome.lm_gain / n,
         outcome.n_candidates / n,
         math.log1p(outcome.n_words),
+        outcome.n_unfit / n,
+        outcome.n_spelling / n,
+        sum(e.kind == "case" for e in outcome.edits) / n,
     ]
 
 
@@ -88,9 +95,7 @@ class SpinDetector:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> SpinDetector:
-        return cls(
-            d["weights"], bias=d["bias"], threshold=d["threshold"], mean=d.get("mean"), scale=d.get("scale")
-        )
+        return cls(d["weights"], bias=d["bias"], threshold=d["threshold"], mean=d.get("mean"), scale=d.get("scale"))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,9 +108,7 @@ class SpinDetector:
         }
 
     def probability(self, x: Sequence[float]) -> float:
-        z = self.bias + sum(
-            w * (v - m) / s for w, v, m, s in zip(self.w, x, self.mean, self.scale, strict=True)
-        )
+        z = self.bias + sum(w * (v - m) / s for w, v, m, s in zip(self.w, x, self.mean, self.scale, strict=True))
         z = max(-50.0, min(50.0, z))
         return 1.0 / (1.0 + math.exp(-z))
 
