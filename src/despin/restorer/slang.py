@@ -25,7 +25,6 @@ SLANG: dict[str, tuple[str, ...]] = {
     # colloquial Jakarta / chat forms
     "gak": ("tidak",),
     "nggak": ("tidak",),
-    "enggak": ("tidak",),
     "kagak": ("tidak",),
     "udah": ("sudah",),
     "dah": ("sudah",),
