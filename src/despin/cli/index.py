@@ -20,6 +20,7 @@ from despin.textio import MAX_CHARS
 from despin.tracer import Index
 
 VERIFY = click.Choice(["auto", "quick", "header"])
+STATS_VERIFY = click.Choice(["auto", "quick", "header", "full"])
 
 
 @cli.group("index")
@@ -73,17 +74,21 @@ def index_add(index_path: str, files: tuple[str, ...], id_field: str, text_field
 
 @index_group.command("stats")
 @click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False), help="Index file.")
-@click.option("--verify", type=VERIFY, default="auto", show_default=True,
-              help="quick: check every page; header: header only; auto: quick up to 256 MB.")
+@click.option("--verify", type=STATS_VERIFY, default="auto", show_default=True,
+              help="quick: check every page; header: header only; auto: quick up to 256 MB; "
+              "full: quick, then every row's checksum (adds 'checked': rows per table).")
 def index_stats(index_path: str, verify: str) -> None:
     """Print {count, size_bytes, config, header} of an index as JSON.
 
     \b
     Example:
-        despin index stats --index refs.db
+        despin index stats --index refs.db --verify full
     """
-    with Index.open(index_path, verify=verify) as ix:  # type: ignore[arg-type]
-        emit_json(ix.stats())
+    with Index.open(index_path, verify="quick" if verify == "full" else verify) as ix:  # type: ignore[arg-type]
+        stats = ix.stats()
+        if verify == "full":
+            stats["checked"] = ix.check()
+        emit_json(stats)
 
 
 @cli.command("trace")
