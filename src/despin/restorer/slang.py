@@ -133,6 +133,9 @@ TYPO_CHANNEL = (0.2, 0.04)  # one edit, two edits
 ABBREVIATION_POOL = 3_000
 TYPO_MIN_COUNT = 20
 TYPO_CANDIDATES = 4
+# Longer tokens are no misspelt words (Indonesian words run to about 25 letters with affixes), and an
+# edit-distance search over a million-letter token would take seconds.
+MAX_GUESS_LEN = 40
 CACHE_SIZE = 100_000
 
 
@@ -171,7 +174,13 @@ class SpellingChannel:
         lists, which is a real word however rare: "turus" is not a typo of "terus").
         """
         out = {o: SLANG_CHANNEL for o in self.slang.get(observed, ())}
-        if not guess or " " in observed or not observed.isalpha() or self.vocab.get(observed, 0) >= self.unknown_below:
+        if (
+            not guess
+            or len(observed) > MAX_GUESS_LEN
+            or " " in observed
+            or not observed.isalpha()
+            or self.vocab.get(observed, 0) >= self.unknown_below
+        ):
             return out
         if 2 <= len(observed) <= 5 and sum(c in "aeiou" for c in observed) <= 1:
             for w in self._abbrev_pool.get(observed[0], ()):
