@@ -328,7 +328,21 @@ def _threads_in_restore() -> int:
 def test_http_timed_out_work_does_not_exceed_the_thread_limit() -> None:
     # Doubled words in a random order: every sentence window is new (the restorer caches decoded
     # windows, so "a a a ..." is fast now) and each doubled word is a repeat to weigh (~2 s here).
-    words = ["pemerintah", "kota", "akan", "membangun", "taman", "baru", "di", "wilayah", "timur", "tahun", "depan", "warga", "berharap"]
+    words = [
+        "pemerintah",
+        "kota",
+        "akan",
+        "membangun",
+        "taman",
+        "baru",
+        "di",
+        "wilayah",
+        "timur",
+        "tahun",
+        "depan",
+        "warga",
+        "berharap",
+    ]
     slow = " ".join(f"{w} {w}" for w in random.Random(0).choices(words, k=10_000))
     with TestClient(create_app(ServerSettings(threads=1, timeout_s=0.3))) as c:
         peak = 0
