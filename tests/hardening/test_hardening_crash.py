@@ -200,12 +200,16 @@ def test_a_killed_scan_never_leaves_a_partial_file_under_a_final_name(tmp_path: 
         name = f"s{i}.jsonl.gz" if i % 2 else f"s{i}.jsonl"
         (corpus / name).write_bytes(gzip.compress(data, mtime=0) if i % 2 else data)
     ref = tmp_path / "ref"
+    t0 = time.monotonic()
     assert _scan(corpus, ref).wait(timeout=300) == 0
+    # Kill at fixed shares of the uninterrupted run's time (start-up included), so that the kills
+    # land mid-job on fast and slow machines alike.
+    took = time.monotonic() - t0
     reference = _final_files(ref)
 
     out = tmp_path / "out"
     seen_partial_states = 0
-    for delay in (2.5, 4.0, 5.5):
+    for delay in (0.5 * took, 0.7 * took, 0.9 * took):
         proc = _scan(corpus, out)
         time.sleep(delay)
         if proc.poll() is None:
