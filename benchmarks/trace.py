@@ -165,9 +165,7 @@ def eval_despin(
     for sid, text in unrelated:
         res = trace(text, index=ix, top=1, max_ids=max_ids)
         if res.matches:
-            false.append(
-                {"query": sid, "matched": res.matches[0].source_id, "score": round(res.matches[0].score, 4)}
-            )
+            false.append({"query": sid, "matched": res.matches[0].source_id, "score": round(res.matches[0].score, 4)})
     return {
         "n_queries": len(spun),
         "recall@1": round(r1 / len(spun), 4),
@@ -295,24 +293,15 @@ def eval_learn(
         gold = set().union(*page_gold[:k])
         rows = learn_table(pairs, LearnConfig())
         table = SynonymLexicon.from_pairs((r.original, r.observed, float(r.count)) for r in rows)
-        hits = sum(
-            1
-            for s in spun_other
-            for e in s.edits
-            if table.originals(_norm(e.observed)).get(_norm(e.original))
-        )
+        hits = sum(1 for s in spun_other for e in s.edits if table.originals(_norm(e.observed)).get(_norm(e.original)))
         return table, {
             "n_pages": k,
             "n_aligned_pairs": len(pairs),
             "n_entries": len(rows),
-            "precision": round(sum((r.observed, r.original) in gold for r in rows) / len(rows), 4)
-            if rows
-            else None,
+            "precision": round(sum((r.observed, r.original) in gold for r in rows) / len(rows), 4) if rows else None,
             "table_recall_on_other_pages": round(hits / max(n_gold, 1), 4),
             "wrong_entries": [
-                f"{r.observed}<-{r.original} ({r.count})"
-                for r in rows
-                if (r.observed, r.original) not in gold
+                f"{r.observed}<-{r.original} ({r.count})" for r in rows if (r.observed, r.original) not in gold
             ][:10],
         }
 
@@ -408,9 +397,7 @@ def retrieval_at_budget(ix: Index, queries: list[tuple[str, str]]) -> dict[str, 
     }
 
 
-def extrapolate(
-    sizes: dict[int, dict[str, Any]], budget: dict[str, float], target: int = 1_000_000
-) -> dict[str, Any]:
+def extrapolate(sizes: dict[int, dict[str, Any]], budget: dict[str, float], target: int = 1_000_000) -> dict[str, Any]:
     """A cost model read at ``target`` references, at 60% spin (the slowest rate to align).
 
     Query CPU = alignment (independent of the index size: ~2 candidates of article length) +
@@ -553,9 +540,7 @@ def main() -> None:
     out = args.out / f"trace-{args.suite}-{sha}.json"
     out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
     print(
-        json.dumps(
-            {k: result[k] for k in ("despin", "minhash_lsh", "learn", "extrapolation")}, indent=1, default=str
-        )
+        json.dumps({k: result[k] for k in ("despin", "minhash_lsh", "learn", "extrapolation")}, indent=1, default=str)
     )
     print(f"wrote {out}")
 

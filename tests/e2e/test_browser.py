@@ -137,9 +137,7 @@ def test_check_shows_verdict_highlights_restored_text_and_source(page: Any, expe
     # Input view: one highlight per edit, on exactly the observed text; the tooltip: observed -> restored.
     marks = page.locator("#input-view mark")
     assert marks.count() == len(expected["edits"])
-    assert marks.evaluate_all("ms => ms.map(m => m.textContent)") == [
-        e["observed"] for e in expected["edits"]
-    ]
+    assert marks.evaluate_all("ms => ms.map(m => m.textContent)") == [e["observed"] for e in expected["edits"]]
     assert page.locator("#input-view").text_content() == SPUN_ARTICLE
     jambatan = next(i for i, e in enumerate(expected["edits"]) if e["observed"] == "Jambatan")
     marks.nth(jambatan).hover()
@@ -202,9 +200,7 @@ def test_keyboard_only_use(page: Any, expected: dict[str, Any]) -> None:
     assert f"{target['observed']} \u2192 {target['restored']}" in description and "confidence" in description
     # Enter jumps to the partner in the restored text; Escape hides the tooltip.
     page.keyboard.press("Enter")
-    jumped = page.evaluate(
-        "[document.activeElement.closest('.textview').id, document.activeElement.textContent]"
-    )
+    jumped = page.evaluate("[document.activeElement.closest('.textview').id, document.activeElement.textContent]")
     assert jumped == ["restored-view", target["restored"]]
     page.keyboard.press("Escape")
     assert page.locator("#tip").is_hidden()
@@ -215,9 +211,7 @@ def test_keyboard_only_use(page: Any, expected: dict[str, Any]) -> None:
     expect(page.locator("#status")).to_have_text(re.compile(r"^Done"), timeout=30_000)
 
 
-def test_copy_and_download_give_the_api_json(
-    page: Any, expected: dict[str, Any], server: RunningServer
-) -> None:
+def test_copy_and_download_give_the_api_json(page: Any, expected: dict[str, Any], server: RunningServer) -> None:
     check(page, SPUN_ARTICLE)
     with page.expect_download() as info:
         page.get_by_role("button", name="Download JSON").click()
@@ -234,9 +228,7 @@ def test_copy_and_download_give_the_api_json(
 
 def test_user_text_is_never_parsed_as_html_and_astral_characters_keep_offsets(page: Any) -> None:
     # The emoji is one code point for Python but two UTF-16 units for JavaScript.
-    hostile = (
-        '\U0001f600 Jambatan <img src=x onerror="window.pwned=1"> <script>window.pwned=2</script> nan baru.'
-    )
+    hostile = '\U0001f600 Jambatan <img src=x onerror="window.pwned=1"> <script>window.pwned=2</script> nan baru.'
     check(page, hostile)
     assert page.locator("#input-view").text_content() == hostile
     assert page.locator("#results img, #results script").count() == 0

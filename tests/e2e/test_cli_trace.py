@@ -49,9 +49,7 @@ def write_jsonl(path: Path, records: list[dict[str, str]]) -> Path:
 
 
 DOCS = make_docs(60)
-TABLE = SynonymLexicon.from_pairs(
-    [(w, "x" + w[::-1]) for d in DOCS for w in d["text"].split()[:40] if w.islower()]
-)
+TABLE = SynonymLexicon.from_pairs([(w, "x" + w[::-1]) for d in DOCS for w in d["text"].split()[:40] if w.islower()])
 
 
 @pytest.fixture()
@@ -121,9 +119,7 @@ def test_custom_fields_and_parquet(tmp_path: Path) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
     pa = pytest.importorskip("pyarrow")
     path = tmp_path / "refs.parquet"
-    pq.write_table(
-        pa.table({"key": [d["id"] for d in DOCS[:5]], "body": [d["text"] for d in DOCS[:5]]}), path
-    )
+    pq.write_table(pa.table({"key": [d["id"] for d in DOCS[:5]], "body": [d["text"] for d in DOCS[:5]]}), path)
     index = tmp_path / "refs.db"
     res = CliRunner().invoke(
         cli, ["index", "add", "--index", str(index), "--id-field", "key", "--text-field", "body", str(path)]

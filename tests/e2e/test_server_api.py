@@ -127,9 +127,7 @@ def test_trace_with_text_adds_the_aligned_source_text(client: httpx.Client) -> N
 
 
 def test_trace_of_unrelated_text_has_no_matches(client: httpx.Client) -> None:
-    body = client.post(
-        "/v1/trace", json={"text": "Tim sepak bola nasional menang dua kosong tadi malam."}
-    ).json()
+    body = client.post("/v1/trace", json={"text": "Tim sepak bola nasional menang dua kosong tadi malam."}).json()
     assert body == {"matches": []}
 
 
@@ -176,9 +174,7 @@ def test_invalid_fields_get_422_with_a_clear_message(
         (b'{"text": "a\\ud800b"}', {"content-type": "application/json"}, "unpaired surrogate"),
     ],
 )
-def test_malformed_bodies_get_422(
-    client: httpx.Client, body: bytes, headers: dict[str, str], needle: str
-) -> None:
+def test_malformed_bodies_get_422(client: httpx.Client, body: bytes, headers: dict[str, str], needle: str) -> None:
     assert needle in error_of(client.post("/v1/detect", content=body, headers=headers), 422, "InputError")
 
 
@@ -219,10 +215,7 @@ def test_chunked_body_over_the_limit_gets_413(client: httpx.Client) -> None:
         yield b'"}'
 
     resp = client.post("/v1/detect", content=chunks(), headers={"content-type": "application/json"})
-    assert (
-        resp.request.headers["transfer-encoding"] == "chunked"
-        and "content-length" not in resp.request.headers
-    )
+    assert resp.request.headers["transfer-encoding"] == "chunked" and "content-length" not in resp.request.headers
     error_of(resp, 413, "PayloadTooLarge")
 
 
@@ -236,9 +229,7 @@ def test_unknown_path_and_wrong_method_are_json_errors(client: httpx.Client) -> 
     assert resp.headers["allow"] == "POST"
 
 
-def test_every_response_has_a_request_id_that_is_in_the_log(
-    client: httpx.Client, bare: RunningServer
-) -> None:
+def test_every_response_has_a_request_id_that_is_in_the_log(client: httpx.Client, bare: RunningServer) -> None:
     ids = set()
     for resp in (
         client.post("/v1/trace", json={"text": SPUN_KUPANG}),
@@ -254,9 +245,7 @@ def test_every_response_has_a_request_id_that_is_in_the_log(
     assert "method=POST path=/v1/trace status=200" in line and "duration_ms=" in line
 
 
-def test_a_client_request_id_is_kept_and_a_bad_one_replaced(
-    client: httpx.Client, bare: RunningServer
-) -> None:
+def test_a_client_request_id_is_kept_and_a_bad_one_replaced(client: httpx.Client, bare: RunningServer) -> None:
     resp = client.get("/v1/health", headers={"X-Request-ID": "client-abc.123"})
     assert resp.headers["x-request-id"] == "client-abc.123"
     assert "path=/v1/health status=503" in _log_line(bare, "client-abc.123")
@@ -403,10 +392,7 @@ def test_two_workers_serve_the_same_settings(workdir: Path, index_path: Path) ->
         server.client() as c,
     ):
         for _ in range(6):
-            assert (
-                c.post("/v1/trace", json={"text": SPUN_KUPANG}).json()["matches"][0]["source_id"]
-                == "kupang-bridge"
-            )
+            assert c.post("/v1/trace", json={"text": SPUN_KUPANG}).json()["matches"][0]["source_id"] == "kupang-bridge"
         error_of(c.post("/v1/trace", json={"text": "a" * 5001}), 413, "PayloadTooLarge")
         assert c.get("/v1/health").json()["limits"]["max_bytes"] == 5000
 

@@ -92,14 +92,10 @@ def test_deterministic_spinner_table_is_learned_precisely() -> None:
             ("besar", "raya"),
         ]
     )
-    sources = [
-        f"Rumah nomor {i} itu besar dan kami pergi cepat ke kota {i} bersama warga." for i in range(12)
-    ]
+    sources = [f"Rumah nomor {i} itu besar dan kami pergi cepat ke kota {i} bersama warga." for i in range(12)]
     pairs = []
     for k, src in enumerate(sources):
-        spun = spin(
-            src, lexicon=table, rate=0.6, seed=5, mode="deterministic", doc=k, footer=False, repeat=0.0
-        )
+        spun = spin(src, lexicon=table, rate=0.6, seed=5, mode="deterministic", doc=k, footer=False, repeat=0.0)
         pairs.extend(pairs_from_texts(spun.text, src)[0])
     rows = learn_table(pairs)
     assert rows, "nothing learned"

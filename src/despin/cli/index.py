@@ -36,10 +36,23 @@ def index_group() -> None:
 @click.option("--batch-size", type=click.IntRange(1), default=None, help="Records per transaction [4000].")
 @click.option("--skip-bad", is_flag=True, help="Exit 0 even when bad records were rejected.")
 @click.option("--compact/--no-compact", default=True, show_default=True, help="Merge postings at the end.")
-@click.option("--max-chars", type=click.IntRange(1), default=MAX_CHARS, show_default=True,
-              help="Longer references are rejected (each trace retrieving one aligns all of it).")
-def index_add(index_path: str, files: tuple[str, ...], id_field: str, text_field: str,
-              batch_size: int | None, skip_bad: bool, compact: bool, max_chars: int) -> None:
+@click.option(
+    "--max-chars",
+    type=click.IntRange(1),
+    default=MAX_CHARS,
+    show_default=True,
+    help="Longer references are rejected (each trace retrieving one aligns all of it).",
+)
+def index_add(
+    index_path: str,
+    files: tuple[str, ...],
+    id_field: str,
+    text_field: str,
+    batch_size: int | None,
+    skip_bad: bool,
+    compact: bool,
+    max_chars: int,
+) -> None:
     """Add JSONL(.gz) or Parquet records {id, text} to an index (created if missing).
 
     Each batch is one transaction: an interrupted run keeps whole batches. Ids already in the index
@@ -65,8 +78,16 @@ def index_add(index_path: str, files: tuple[str, ...], id_field: str, text_field
         if compact and report.n_added:
             ix.compact()
         count = len(ix)
-    emit_json({"read": report.n_seen + len(bad), "added": report.n_added, "duplicate": report.n_duplicate,
-               "conflict": report.n_conflict, "rejected": len(bad), "count": count})
+    emit_json(
+        {
+            "read": report.n_seen + len(bad),
+            "added": report.n_added,
+            "duplicate": report.n_duplicate,
+            "conflict": report.n_conflict,
+            "rejected": len(bad),
+            "count": count,
+        }
+    )
     for c in report.conflicts:
         bad.add(f"id {c!r}", "already in the index with a different text")
     bad.report(skip_bad=skip_bad)
@@ -74,9 +95,14 @@ def index_add(index_path: str, files: tuple[str, ...], id_field: str, text_field
 
 @index_group.command("stats")
 @click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False), help="Index file.")
-@click.option("--verify", type=STATS_VERIFY, default="auto", show_default=True,
-              help="quick: check every page; header: header only; auto: quick up to 256 MB; "
-              "full: quick, then every row's checksum (adds 'checked': rows per table).")
+@click.option(
+    "--verify",
+    type=STATS_VERIFY,
+    default="auto",
+    show_default=True,
+    help="quick: check every page; header: header only; auto: quick up to 256 MB; "
+    "full: quick, then every row's checksum (adds 'checked': rows per table).",
+)
 def index_stats(index_path: str, verify: str) -> None:
     """Print {count, size_bytes, config, header} of an index as JSON.
 

@@ -22,9 +22,7 @@ def _log_config(level: str) -> dict[str, Any]:
 
 
 @cli.command()
-@click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback only by default)."
-)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback only by default).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
 @click.option(
     "--model",
@@ -32,9 +30,7 @@ def _log_config(level: str) -> dict[str, Any]:
     type=click.Path(file_okay=False),
     help="Model bundle directory (default: the packaged model).",
 )
-@click.option(
-    "--index", "index_path", type=click.Path(), help="Trace index; without it /v1/trace answers 503."
-)
+@click.option("--index", "index_path", type=click.Path(), help="Trace index; without it /v1/trace answers 503.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
 @click.option(
     "--max-bytes",

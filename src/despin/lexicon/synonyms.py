@@ -58,9 +58,7 @@ class SynonymLexicon:
         return self._forward, self._reverse
 
     @classmethod
-    def from_pairs(
-        cls, pairs: Iterable[tuple[str, str]] | Iterable[tuple[str, str, float]]
-    ) -> SynonymLexicon:
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]] | Iterable[tuple[str, str, float]]) -> SynonymLexicon:
         """Build from (original, replacement[, weight]) pairs; repeated pairs add their weights."""
         fwd: dict[str, dict[str, float]] = {}
         for pair in pairs:

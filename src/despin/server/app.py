@@ -95,8 +95,7 @@ def _validation_message(exc: RequestValidationError) -> str:
             parts.append(f"request body is not valid JSON: {detail} (at character {loc[0] if loc else '?'})")
         elif not loc and err.get("type") in {"dict_type", "model_attributes_type", "model_type"}:
             parts.append(
-                'request body must be a JSON object such as {"text": "..."} '
-                "sent with Content-Type: application/json"
+                'request body must be a JSON object such as {"text": "..."} sent with Content-Type: application/json'
             )
         elif not loc and err.get("type") == "missing":
             parts.append('request body is empty; send a JSON object such as {"text": "..."}')
@@ -146,9 +145,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             return _error(422, "InputError", _not_utf8_message(request, exc.__cause__))
         elif exc.status_code == 405:
             allowed = (exc.headers or {}).get("Allow", "")
-            message = (
-                f"{request.method} is not allowed on {request.url.path}; use {allowed or 'another method'}"
-            )
+            message = f"{request.method} is not allowed on {request.url.path}; use {allowed or 'another method'}"
         response = _error(exc.status_code, _HTTP_CODES.get(exc.status_code, "HTTPError"), message)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value

@@ -94,9 +94,7 @@ class Runtime:
             self.index_error_status = 409 if isinstance(exc, IndexMismatchError) else 503
             logger.error("index not loaded: %s", exc)
         except Exception as exc:
-            self.index_error = (
-                f"the index at {path} failed to load ({type(exc).__name__}); see the server log"
-            )
+            self.index_error = f"the index at {path} failed to load ({type(exc).__name__}); see the server log"
             logger.exception("index not loaded")
 
     def close(self) -> None:
@@ -140,7 +138,6 @@ class Runtime:
                 "threads": self.settings.threads,
             },
         }
-
 
     def _redact(self, message: str | None) -> str | None:
         """``message`` with the configured model and index paths cut to their last component."""

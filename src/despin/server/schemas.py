@@ -18,9 +18,7 @@ class TextRequest(BaseModel):
     """A document to analyse. Unknown fields are refused, so nothing else (no path) reaches the server."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    text: str = Field(
-        description="the document, UTF-8 text (at most the server's max_bytes)", examples=[_EXAMPLE]
-    )
+    text: str = Field(description="the document, UTF-8 text (at most the server's max_bytes)", examples=[_EXAMPLE])
 
 
 class DetectRequest(TextRequest):
@@ -129,8 +127,6 @@ class HealthOut(BaseModel):
     despin_version: str
     model: ModelInfo | None
     model_error: str | None = None
-    index: dict[str, Any] | None = Field(
-        None, description="the index header and size, when one is configured"
-    )
+    index: dict[str, Any] | None = Field(None, description="the index header and size, when one is configured")
     index_error: str | None = None
     limits: dict[str, Any]

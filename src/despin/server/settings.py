@@ -74,9 +74,7 @@ class ServerSettings:
         if self.threads < 1:
             raise ConfigError(f"threads must be >= 1, got {self.threads}")
         if self.log_level.lower() not in {"critical", "error", "warning", "info", "debug"}:
-            raise ConfigError(
-                f"log_level must be one of critical/error/warning/info/debug, got {self.log_level!r}"
-            )
+            raise ConfigError(f"log_level must be one of critical/error/warning/info/debug, got {self.log_level!r}")
 
     @property
     def max_body_bytes(self) -> int:

@@ -139,8 +139,9 @@ def learn_table(pairs: Iterable[tuple[str, str]], config: LearnConfig | None = N
     for (obs, orig), n in counts.items():
         prob = n / per_observed[obs]
         multi = " " in obs or " " in orig
-        need_n, need_p = ((config.multiword_min_count, config.multiword_min_prob) if multi
-                          else (config.min_count, config.min_prob))
+        need_n, need_p = (
+            (config.multiword_min_count, config.multiword_min_prob) if multi else (config.min_count, config.min_prob)
+        )
         if n >= need_n and prob >= need_p:
             rows.append(TableRow(obs, orig, n, prob))
     rows.sort(key=lambda r: (r.observed, -r.count, r.original))

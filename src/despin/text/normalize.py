@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-_TRANSLATE = str.maketrans(
-    {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ", "\x00": " "}
-)
+_TRANSLATE = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ", "\x00": " "})
 
 
 def normalize(text: str) -> str:

@@ -65,8 +65,7 @@ class IndexConfig:
             raise ConfigError(f"min_token_chars must be >= 1, got {self.min_token_chars}")
         if self.max_token_chars < self.min_token_chars:
             raise ConfigError(
-                f"max_token_chars ({self.max_token_chars}) must be >= min_token_chars "
-                f"({self.min_token_chars})"
+                f"max_token_chars ({self.max_token_chars}) must be >= min_token_chars ({self.min_token_chars})"
             )
         if self.max_postings_df < 1:
             raise ConfigError(f"max_postings_df must be >= 1, got {self.max_postings_df}")

@@ -74,9 +74,7 @@ def trace(
         raise ConfigError(f"threshold must be in [0, 1], got {threshold}")
     limit = n_candidates or max(top, DEFAULT_CANDIDATES)
     with index._lock, index.store.snapshot():
-        ranked, df, n_docs = index.candidates(
-            text, limit=limit, max_query_features=max_query_features, max_ids=max_ids
-        )
+        ranked, df, n_docs = index.candidates(text, limit=limit, max_query_features=max_query_features, max_ids=max_ids)
         if ranked:
             floor = ranked[0][1] * MIN_RETRIEVAL_RATIO
             ranked = [(i, s) for i, s in ranked if s >= floor]
@@ -101,7 +99,6 @@ def trace(
         score = match_score(a)
         if score >= threshold:
             a = aligner.align(source)
-            matches.append(SourceMatch(source_id, score, a.coverage, a.substitutions,
-                                       source if with_text else None))
+            matches.append(SourceMatch(source_id, score, a.coverage, a.substitutions, source if with_text else None))
     matches.sort(key=lambda m: (-m.score, m.source_id))
     return TraceResult(tuple(matches[:top]))
