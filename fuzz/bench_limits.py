@@ -9,7 +9,7 @@ Each case runs in a fresh subprocess (so its peak RSS is its own) with the real 
 * ``word_1mb``        a single 1 MB "word" of letters
 * ``doc_20mb``        20 MB of repeated words: over the 5M-character limit, so only the rejection is timed
 * ``trace_spun``      ``trace`` of a long spun copy (every 7th word swapped) against an index holding its source:
-                      the alignment is an LCS over whole documents, so its cost grows faster than the length
+                      long pairs are aligned in anchored pieces, so its cost grows linearly with the length
 
 Usage::
 
