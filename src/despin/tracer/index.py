@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 
 from despin._version import __version__
 from despin.errors import ConfigError, IndexCorruptError, IndexMismatchError, InputError
@@ -79,7 +80,7 @@ class Index:
         self._lock = threading.RLock()
         # Document frequencies of tokens seen in queries, valid while the index holds ``_df_state`` docs
         # (adds only ever grow it). Function words recur in every query: this halves the SQL per query.
-        self._df_cache: dict[str, int] = {}
+        self._df_cache: LRUCache[str, int] = LRUCache(maxsize=_DF_CACHE_MAX)
         self._df_state = -1
 
     # -- opening ---------------------------------------------------------------------------
@@ -297,7 +298,7 @@ class Index:
     def _df(self, feats: list[str], n_docs: int) -> dict[str, int]:
         """``feature -> df`` of the known ``feats`` (call under the lock, inside a snapshot)."""
         cache = self._df_cache
-        if self._df_state != n_docs or len(cache) > _DF_CACHE_MAX:
+        if self._df_state != n_docs:
             cache.clear()
             self._df_state = n_docs
         missing = [f for f in feats if f not in cache]
