@@ -137,11 +137,18 @@ def _despin_restored(r: Restoration) -> Restored:
 
 
 def make_despin(model: Any, name: str = "despin") -> System:
+    # Every call starts with no decoded window cached: the same sentences come back in the clean
+    # text, its spins at several rates and the speed pass, and a cache hit would time nothing.
+    # (Word-level caches stay warm, as in a long-running process.)
+    windows = model.restorer()._windows
+
     def detect(text: str) -> Verdict:
+        windows.clear()
         d = api.detect(text, model=model)
         return Verdict(d.score, d.is_spun, tuple((s.start, s.end) for s in d.spans))
 
     def restore(text: str) -> Restored:
+        windows.clear()
         return _despin_restored(api.restore(text, model=model))
 
     return System(name, detect=detect, restore=restore)
