@@ -35,31 +35,33 @@ from despin.spinner import Spinner
 from despin.tables.apply import TableApplier, apply_edits
 from despin.tables.decipher import DecipherConfig, Decipherment, decipher
 from despin.tables.site import THRESHOLD, spun_score
+from despin.training.corpora import default_data_dir
 from despin.training.splits import REGISTERS, split_of
 from despin.types import Spin
 
-DATA = Path("/work/shared/data")
+DATA = default_data_dir()
 NEWS = ("indosum_dev", "clickid_clean")
 SIDES = {"dev": ("calib", "dev"), "test": ("test",)}
 
 # Invented for this benchmark: swaps a human editor or a slangy rewriter might make, all of them
-# natural Indonesian, some one-to-many and many-to-one. None comes from the issues or from real/.
+# natural Indonesian, some one-to-many and many-to-one. Every pair was checked, both ways, against the
+# pairs quoted in the issues and in real/ (README and spin_evidence); none of them is one.
 NATURAL_SWAPS: tuple[tuple[str, str], ...] = (
-    ("namun", "tetapi"),
+    ("namun", "walau begitu"),
     ("karena", "sebab"),
     ("sangat", "amat"),
     ("hanya", "cuma"),
-    ("ingin", "mau"),
+    ("ingin", "berniat"),
     ("kemudian", "setelah itu"),
     ("agar", "supaya"),
     ("jika", "apabila"),
-    ("setelah", "sesudah"),
-    ("membuat", "bikin"),
+    ("setelah", "usai"),
+    ("membuat", "menciptakan"),
     ("bagaimana", "gimana"),
     ("seperti", "kayak"),
     ("mengatakan", "menyebut"),
     ("meskipun", "walaupun"),
-    ("saat ini", "kini"),
+    ("saat ini", "dewasa ini"),
     ("sebelumnya", "sebelum itu"),
     ("banyak", "segudang"),
     ("untuk", "guna"),

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 
@@ -16,14 +14,15 @@ from despin.spinner import Spinner
 from despin.tables.apply import TableApplier, apply_edits
 from despin.tables.report import html_report, markdown
 from despin.tables.site import SiteTable, learn_site_table
+from despin.training.corpora import default_data_dir
 from despin.training.splits import split_of
 
 # An invented table (frequent originals, one replacement each); the learner gets no lexicon at all,
-# so every entry must come from frequency pairing checked by the LM.
-TABLE = SynonymLexicon.from_pairs([("untuk", "bagi"), ("akan", "hendak"), ("karena", "sebab")])
+# so every entry must come from frequency pairing checked by the LM. No pair is quoted in the issues or
+# in the real-page notes (in either direction).
+TABLE = SynonymLexicon.from_pairs([("untuk", "bagi"), ("dengan", "beserta"), ("karena", "sebab")])
 
-
-DATA = Path(os.environ.get("DESPIN_DATA", "/work/shared/data")) / "corpus" / "indosum_dev.jsonl.gz"
+DATA = default_data_dir() / "corpus" / "indosum_dev.jsonl.gz"
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +49,7 @@ def farm() -> list[str]:
 def test_the_spun_site_gives_back_its_table() -> None:
     site = learn(farm())
     top3 = {(e.observed, e.original) for e in site.entries[:3]}  # entries come strongest first
-    assert top3 == {("bagi", "untuk"), ("hendak", "akan"), ("sebab", "karena")}
+    assert top3 == {("bagi", "untuk"), ("beserta", "dengan"), ("sebab", "karena")}
     assert all(e.count < 12 for e in site.entries[3:])  # what else is found is weak
     assert site.is_spun and site.spun_score > 0.5
     entry = next(e for e in site.entries if e.observed == "bagi")
