@@ -35,6 +35,7 @@ import orjson
 
 from despin import api
 from despin.batch.progress import ScanProgress
+from despin.batch.shards import ShardTasks
 from despin.errors import ConfigError
 from despin.executor.base import Executor, marker_path
 from despin.pipeline.base import Shard
@@ -81,39 +82,21 @@ def _digest(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _shard_signature(shard: Shard, fingerprint: str) -> dict[str, Any]:
-    try:
-        st = Path(shard.path).stat()
-        size, mtime = st.st_size, st.st_mtime_ns
-    except OSError:
-        size, mtime = -1, -1
-    return {"shard": shard.name, "size": size, "mtime_ns": mtime, "options": fingerprint}
-
-
-class GroupKeysJob:
+class GroupKeysJob(ShardTasks):
     """Stage 1: one task per input shard writes the shard's grouped pages into per-bucket files."""
 
     def __init__(self, shards: Sequence[Shard], out_dir: Path, options: ScanOptions) -> None:
-        self.shards, self.options = list(shards), options
+        super().__init__(shards)
+        self.options = options
         self.root = out_dir / "groups"
-        self._by_id = {s.id: s for s in self.shards}
         self._fingerprint = options.fingerprint()
 
     @property
     def out_dir(self) -> Path:
         return self.root
 
-    def task_ids(self) -> list[str]:
-        return [s.id for s in self.shards]
-
-    def task_size(self, task_id: str) -> int:
-        try:
-            return Path(self._by_id[task_id].path).stat().st_size
-        except OSError:
-            return 0
-
     def task_signature(self, task_id: str) -> dict[str, Any]:
-        return _shard_signature(self._by_id[task_id], self._fingerprint)
+        return self.shard_signature(task_id, self._fingerprint)
 
     def bucket_path(self, bucket: int, shard_id: str) -> Path:
         return self.root / f"{bucket:05d}" / f"{shard_id}.jsonl.gz"

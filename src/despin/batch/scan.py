@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from despin._version import __version__
 from despin.batch.groups import GROUP_TASKS, MIN_GROUP_PAGES, GroupParquetWriter, learn_groups
 from despin.batch.progress import ScanProgress
+from despin.batch.shards import ShardTasks
 from despin.errors import ConfigError, InputError
 from despin.executor.base import Executor, TaskResult
 from despin.pipeline.base import Shard, Step, run_steps
@@ -76,7 +77,7 @@ class ScanOptions:
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
-class ScanJob:
+class ScanJob(ShardTasks):
     """One task per input shard; the task id is the shard id. See :func:`scan`."""
 
     def __init__(
@@ -88,12 +89,11 @@ class ScanJob:
         model: Model | ModelRef | None = None,
         groups_sha256: str | None = None,
     ) -> None:
-        self.shards = list(shards)
+        super().__init__(shards)
         self._out_dir = Path(out_dir)
         self.options = options
         manifest = options.identity.get("model", {}).get("manifest")
         self.model = model if isinstance(model, ModelRef) else ModelRef(options.model, model=model, manifest=manifest)
-        self._by_id = {s.id: s for s in self.shards}
         if (options.group_by is None) != (groups_sha256 is None):
             raise ConfigError("a grouped scan needs the digest of its groups.json (and only a grouped scan)")
         self.groups_sha256 = groups_sha256
@@ -102,23 +102,8 @@ class ScanJob:
     def out_dir(self) -> Path:
         return self._out_dir
 
-    def task_ids(self) -> list[str]:
-        return [s.id for s in self.shards]
-
-    def task_size(self, task_id: str) -> int:
-        try:
-            return Path(self._by_id[task_id].path).stat().st_size
-        except OSError:
-            return 0
-
     def task_signature(self, task_id: str) -> dict[str, Any]:
-        shard = self._by_id[task_id]
-        try:
-            st = Path(shard.path).stat()
-            size, mtime = st.st_size, st.st_mtime_ns
-        except OSError:
-            size, mtime = -1, -1
-        sig = {"shard": shard.name, "size": size, "mtime_ns": mtime, "options": self.options.fingerprint()}
+        sig = self.shard_signature(task_id, self.options.fingerprint())
         if self.groups_sha256 is not None:  # new tables redo every shard
             sig["groups"] = self.groups_sha256
         return sig
