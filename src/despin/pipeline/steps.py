@@ -124,6 +124,11 @@ class IndexRef:
         return self
 
 
+def _check_threshold(threshold: float | None) -> None:
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise ConfigError(f"threshold must lie in [0, 1], got {threshold}")
+
+
 class _ModelStep(Step):
     """Runs a verb on every document; an InputError from the verb rejects that document."""
 
@@ -178,8 +183,7 @@ class DetectStep(_ModelStep):
         rejects: RejectWriter | None = None,
     ) -> None:
         super().__init__(rejects=rejects)
-        if threshold is not None and not 0.0 <= threshold <= 1.0:
-            raise ConfigError(f"threshold must lie in [0, 1], got {threshold}")
+        _check_threshold(threshold)
         self.model, self.threshold = ModelRef.of(model), threshold
         self.table = table if isinstance(table, TableRef) or table is None else TableRef(table)
 
@@ -222,8 +226,7 @@ class RestoreStep(_ModelStep):
         rejects: RejectWriter | None = None,
     ) -> None:
         super().__init__(rejects=rejects)
-        if threshold is not None and not 0.0 <= threshold <= 1.0:
-            raise ConfigError(f"threshold must lie in [0, 1], got {threshold}")
+        _check_threshold(threshold)
         self.model = ModelRef.of(model)
         self.table = table if isinstance(table, TableRef) or table is None else TableRef(table)
         self.threshold, self.remove_footer = threshold, remove_footer
@@ -478,8 +481,7 @@ class GroupTableStep(_ModelStep):
         rejects: RejectWriter | None = None,
     ) -> None:
         super().__init__(rejects=rejects)
-        if threshold is not None and not 0.0 <= threshold <= 1.0:
-            raise ConfigError(f"threshold must lie in [0, 1], got {threshold}")
+        _check_threshold(threshold)
         self.model = ModelRef.of(model)
         self.groups = groups
         self.key, self.restore, self.threshold, self.remove_footer = key, restore, threshold, remove_footer
