@@ -11,7 +11,8 @@ trained on; test side: ``test``), with spinner tables the learner has never seen
 * ``partial``: the fixed table on half of the site's pages; the others are left clean.
 
 Run: ``python -m benchmarks.farms [dev] [test] [--quick]``; results go to
-``benchmarks/results/farms-<split>.json`` (and .png). ``--rescore FILE`` recomputes the detection
+``benchmarks/results/farms-<split>.json`` (and .png; ``--quick``: the four 100-page farms only, to
+``farms-<split>-quick.json``). ``--rescore FILE`` recomputes the detection
 summaries of a results file with the current ``spun_score`` threshold, without relearning.
 """
 
@@ -367,7 +368,7 @@ def main(argv: Sequence[str]) -> None:
     if not quick:
         results["speed"] = {"pages": speed(model, half_a, half_b)}
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"farms-{'-'.join(sides)}.json"
+    out = RESULTS_DIR / f"farms-{'-'.join(sides)}{'-quick' if quick else ''}.json"
     out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     if not quick:
         plot({k: v for k, v in results.items() if k in SIDES}, out.with_suffix(".png"))

@@ -32,6 +32,8 @@ from despin.tables.evidence import Counts, Expected, Occurrence, SiteText, count
 from despin.tables.pairs import TableRow
 
 LN10 = math.log(10.0)
+# A neighbour this frequent in clean text (di, dan, yang, ke ...) says nothing about a fixed expression.
+FUNCTION_SHARE = 0.004
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class DecipherConfig:
         iterations: EM steps per pass.
         min_entry_count, min_prob: the smallest entry written to the table.
         max_kept: most share of an original's source occurrences the site may still show (kept unreplaced).
+        budget_slack: an original's entries may claim at most ``budget_slack * E(original) + 2`` occurrences.
     """
 
     max_n: int = 3
@@ -74,6 +77,7 @@ class DecipherConfig:
     iterations: int = 8
     min_entry_count: float = 2.0
     min_prob: float = 0.45
+    budget_slack: float = 1.25
 
     def __post_init__(self) -> None:
         if self.max_n < 1 or self.min_count < 1 or self.iterations < 1:
@@ -141,8 +145,18 @@ class _Phrase:
     post: list[list[float]] = field(default_factory=list)
 
 
-def _over_used(counts: Counts, expected: Expected, site: SiteText, cfg: DecipherConfig) -> list[str]:
+def _over_used(
+    counts: Counts, expected: Expected, site: SiteText, cfg: DecipherConfig
+) -> tuple[list[str], dict[str, tuple[int, str]]]:
+    """Over-used phrases that may be replacements, longest first, and which of them are bound to a neighbour.
+
+    A bound phrase (the same content word beside most of its occurrences) is a piece of a longer
+    expression: a name, or a collocation the spinner swapped inside ("media sosial" -> "media
+    kemasyarakatan"). It is kept, with its neighbour, and :func:`_pass` only accepts a candidate
+    original whose own collocation with that neighbour vanished from the site.
+    """
     found: list[str] = []
+    bound: dict[str, tuple[int, str]] = {}
     grams = counts.grams
     for g, n in grams.items():
         if n < cfg.min_count:
@@ -157,12 +171,15 @@ def _over_used(counts: Counts, expected: Expected, site: SiteText, cfg: Decipher
             if all(grams.get(w, 0.0) >= cfg.over_ratio * expected.count(w, counts.n_words) for w in parts):
                 continue  # two swaps side by side ("keuntungan mole"): each is its own entry
         occs = counts.occurrences[g]
-        if not _diverse(occs, site) or not _spread(occs) or _edge_bound(occs, site) or _bound(occs, site):
+        if not _diverse(occs, site) or not _spread(occs) or _edge_bound(occs, site):
             continue  # boilerplate repeats its whole context; a topic word crowds into one page
+        tie = _bound(occs, site, expected)
+        if tie is not None:
+            bound[g] = tie
         found.append(g)
     # Longest first: a phrase's occurrences are claimed before those of the phrases inside it.
     found.sort(key=lambda g: (-g.count(" "), -grams[g], g))
-    return found
+    return found, bound
 
 
 def _diverse(occs: Sequence[Occurrence], site: SiteText) -> bool:
@@ -178,22 +195,36 @@ def _diverse(occs: Sequence[Occurrence], site: SiteText) -> bool:
     return len(seen) >= 3 and 4 * len(seen) >= len(occs)
 
 
-def _bound(occs: Sequence[Occurrence], site: SiteText) -> bool:
-    """Whether ``occs`` are mostly part of one longer expression: the same word before, or after, 60% of them.
+def _bound(occs: Sequence[Occurrence], site: SiteText, expected: Expected) -> tuple[int, str] | None:
+    """The neighbour ``(side, word)`` that 60% of ``occs`` share (side -1 before, +1 after), if any.
 
     A spinner puts its replacement wherever the original was, in varied company; a piece of a name
     ("aksi mahasiswa" inside "kesatuan aksi mahasiswa indonesia") always keeps the same neighbour.
+    Function words do not bind: a place word follows "di" most of the time ("di situ").
     """
     left: dict[str, int] = {}
     right: dict[str, int] = {}
     for o in occs:
         sent = site.sents[o.page][o.sent]
-        if o.i > 0 and is_word(sent[o.i - 1]):
+        if o.i > 0 and is_word(sent[o.i - 1]) and expected.share(sent[o.i - 1]) < FUNCTION_SHARE:
             left[sent[o.i - 1]] = left.get(sent[o.i - 1], 0) + 1
-        if o.j < len(sent) and is_word(sent[o.j]):
+        if o.j < len(sent) and is_word(sent[o.j]) and expected.share(sent[o.j]) < FUNCTION_SHARE:
             right[sent[o.j]] = right.get(sent[o.j], 0) + 1
-    top = max([0, *left.values(), *right.values()])
-    return 5 * top >= 3 * len(occs)
+    best = max([(n, -1, w) for w, n in left.items()] + [(n, 1, w) for w, n in right.items()], default=None)
+    if best is None or 5 * best[0] < 3 * len(occs):
+        return None
+    return best[1], best[2]
+
+
+def _collocation(u: str, tie: tuple[int, str]) -> str:
+    return f"{tie[1]} {u}" if tie[0] < 0 else f"{u} {tie[1]}"
+
+
+def _vanished_collocation(u: str, tie: tuple[int, str], counts: Counts, expected: Expected) -> bool:
+    """Whether ``u`` with a bound phrase's neighbour is a clean-text collocation the site lost."""
+    coll = _collocation(u, tie)
+    e = expected.count(coll, counts.n_words)
+    return e >= 1.0 and counts.grams.get(coll, 0.0) <= 0.25 * e
 
 
 def _edge_bound(occs: Sequence[Occurrence], site: SiteText) -> bool:
@@ -361,7 +392,7 @@ def _pass(
 ) -> tuple[list[_Phrase], Counts, Expected, dict[str, float], dict[str, tuple[str, ...]]]:
     counts = count_site(site, max_n=cfg.max_n, weights=weights)
     expected = Expected(lm, vocab)
-    over = _over_used(counts, expected, site, cfg)
+    over, bound = _over_used(counts, expected, site, cfg)
     lex_phrases = {p for o in over for p in sources.linked(o) if " " in p}
     deficits = _under_used(counts, expected, vocab, lex_phrases, cfg)
     floor = cfg.min_expected / max(1.0, counts.n_words)
@@ -382,6 +413,9 @@ def _pass(
         # magnitude check; never a phrase that shares a word with g (that is a shift, not a swap)
         gw = set(g.split(" "))
         pool = {u for u, d in local.items() if excess <= cfg.magnitude * d + 3.0 and not gw & set(u.split(" "))}
+        tie = bound.get(g)
+        if tie is not None:
+            pool = {u for u in pool if _vanished_collocation(u, tie, counts, expected)}
         prior = {u: _channel0(g, u, counts, expected) for u in pool}
         ranked = rank_by_context(windows, g, occs, prior, sample=cfg.sample, keep=cfg.keep, min_share=cfg.min_share)
         if not ranked:
@@ -482,6 +516,18 @@ def _entries(
     for e in out:
         given[e.original] = given.get(e.original, 0.0) + e.count
     out = [e for e in out if e.seen_original <= cfg.max_kept * (e.seen_original + given[e.original])]
+    # The same budget from above: replacements claiming more than the original's expected count (with
+    # slack for topic drift) are not all its replacements; the weakest claim goes first.
+    out.sort(key=lambda e: (-e.count, e.observed, e.original))
+    claimed: dict[str, float] = {}
+    kept: list[Entry] = []
+    for e in out:
+        total = claimed.get(e.original, 0.0) + e.count
+        if total > cfg.budget_slack * e.expected_original + 2.0 and e.original in claimed:
+            continue
+        claimed[e.original] = total
+        kept.append(e)
+    out = kept
     out.sort(key=lambda e: (-e.count, e.observed, e.original))
     return out
 
