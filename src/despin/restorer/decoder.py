@@ -110,6 +110,7 @@ def viterbi(
     frontier: list[dict[Any, _Hyp]] = [{} for _ in range(n + 1)]
     start = lm.begin()
     frontier[0][start] = (0.0, start, None, None)
+    memo_get = memo.get
     for p in range(n):
         hyps = frontier[p]
         if not hyps:
@@ -119,18 +120,19 @@ def viterbi(
             live = sorted(live, key=itemgetter(0), reverse=True)[:beam]
         for arc in arcs_at[p]:
             target = frontier[p + arc.length]
+            target_get = target.get
             words, cost = arc.words, arc.cost
             if len(words) == 1:  # most arcs: the same as the loop below, without the inner loop
                 word = words[0]
                 for hyp in live:
-                    key = (hyp[1], word)
-                    hit = memo.get(key)
+                    hyp_state = hyp[1]
+                    hit = memo_get((hyp_state, word))
                     if hit is None:
                         out = new_state()
-                        hit = memo[key] = (score_fn(hyp[1], word, out), out)
+                        hit = memo[(hyp_state, word)] = (score_fn(hyp_state, word, out), out)
                     state = hit[1]
                     score = hyp[0] + w * (0.0 + hit[0]) + cost
-                    prev = target.get(state)
+                    prev = target_get(state)
                     if prev is None or score > prev[0]:
                         target[state] = (score, state, hyp, arc)
                 continue
@@ -139,14 +141,14 @@ def viterbi(
                 lp = 0.0
                 for word in words:
                     key = (state, word)
-                    hit = memo.get(key)
+                    hit = memo_get(key)
                     if hit is None:
                         out = new_state()
                         hit = memo[key] = (score_fn(state, word, out), out)
                     lp += hit[0]
                     state = hit[1]
                 score = hyp[0] + w * lp + cost
-                prev = target.get(state)
+                prev = target_get(state)
                 if prev is None or score > prev[0]:
                     target[state] = (score, state, hyp, arc)
     best: _Hyp | None = None

@@ -12,7 +12,7 @@ from cachetools import LRUCache
 
 from despin.errors import ConfigError
 from despin.lm.base import LanguageModel
-from despin.lm.ngram import lm_token
+from despin.lm.ngram import NUM
 from despin.restorer.candidates import Candidate, CandidateGenerator
 from despin.restorer.decoder import LN10, Arc, Transitions, viterbi
 from despin.restorer.footer import find_footer
@@ -187,7 +187,10 @@ class Restorer:
 
     def _arcs(self, toks: list[Token], lo: int, hi: int, sent_start: int) -> _Lattice:
         c = self.config
-        keys = [lm_token(t) for t in toks[lo:hi]]
+        # lm_token inlined (a call per token): numbers collapse, ASCII words need only lower().
+        keys = [
+            NUM if t.kind == "number" else (t.text.lower() if t.text.isascii() else lm_key(t.text)) for t in toks[lo:hi]
+        ]
         n = hi - lo
         # One pass over the observed sentence gives every left-context state and each word's
         # log-probability; words the LM finds plausible in place are not worth a candidate search.
@@ -263,20 +266,34 @@ class Restorer:
                 phrase = f"{phrase} {keys[p + length - 1]}"
                 if not gen.may_extend(phrase):
                     break  # no candidate for this phrase nor for any longer one
+            options = self._options(phrase, length, odd)
+            if not options:
+                continue
             follow = keys[p + length : p + length + 1]
-            for words, cost, original, weak in self._options(phrase, length, odd):
+            nxt = follow[0] if follow else None
+            for words, cost, original, weak in options:
                 if name and weak:
                     continue
                 # log10 P(words + follow | observed left context), summed in the order viterbi
                 # sums; the memo keeps the transitions for viterbi (a repeat look-up rarely hits).
-                lp = 0.0
-                state = left
-                for word in (*words, *follow):
+                if len(words) == 1 and nxt is not None:  # most candidates: the loop below, unrolled
+                    word = words[0]
+                    mid = new_state()
+                    s1 = score_fn(left, word, mid)
+                    memo[(left, word)] = (s1, mid)
                     out = new_state()
-                    s = score_fn(state, word, out)
-                    memo[(state, word)] = (s, out)
-                    lp += s
-                    state = out
+                    s2 = score_fn(mid, nxt, out)
+                    memo[(mid, nxt)] = (s2, out)
+                    lp = 0.0 + s1 + s2
+                else:
+                    lp = 0.0
+                    state = left
+                    for word in (*words, *follow):
+                        out = new_state()
+                        s = score_fn(state, word, out)
+                        memo[(state, word)] = (s, out)
+                        lp += s
+                        state = out
                 found.append((lm_w * lp + cost, length, words, cost, original))
         found.sort(key=itemgetter(0), reverse=True)  # stable: ties keep proposal order
         for _, length, words, cost, original in found[: c.max_candidates]:
