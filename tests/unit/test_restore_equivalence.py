@@ -229,3 +229,35 @@ def test_fake_lm_recombines_paths() -> None:
     _, b = advance_many(lm, lm.null(), ["jalan", "zona"])
     assert a == b and hash(a) == hash(b)
     assert advance_many(lm, lm.begin(), ["akan"])[0] != advance_many(lm, lm.null(), ["akan"])[0]
+
+
+# ----------------------------------------------------------------------------- typo search
+
+
+def test_typo_search_over_the_length_band_finds_what_the_whole_pool_finds() -> None:
+    """The typo channel searches only words within the edit limit in length; the whole pool finds the same."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    from despin.restorer.slang import TYPO_CANDIDATES, TYPO_MIN_COUNT, SpellingChannel
+
+    rng = random.Random(5)
+    letters = "abdegiklmnprstu"
+    words = {"".join(rng.choice(letters) for _ in range(rng.randint(4, 12))) for _ in range(3000)}
+    vocab = {w: TYPO_MIN_COUNT + rng.randint(0, 3) for w in words}  # many count ties: pool order matters
+    channel = SpellingChannel(vocab, slang={})
+    pool = channel._typo_pool
+    queries = [w[:i] + w[i + 1 :] for w in sorted(words)[:300] for i in (1, 3)]
+    queries += [w[:2] + w[3] + w[2] + w[4:] for w in sorted(words)[300:600]]
+    checked = 0
+    for q in queries:
+        if len(q) < 4 or vocab.get(q, 0) >= channel.unknown_below:
+            continue
+        limit = 1 if len(q) <= 6 else 2
+        full = process.extract(q, pool, scorer=OSA.distance, score_cutoff=limit, limit=TYPO_CANDIDATES)
+        band = process.extract(
+            q, channel._typo_band(len(q), limit), scorer=OSA.distance, score_cutoff=limit, limit=TYPO_CANDIDATES
+        )
+        assert [(w, d) for w, d, _ in band] == [(w, d) for w, d, _ in full]
+        checked += bool(full)
+    assert checked > 100
