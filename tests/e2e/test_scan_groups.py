@@ -35,7 +35,7 @@ from despin.training.splits import split_of
 
 DATA = default_data_dir() / "corpus" / "indosum_dev.jsonl.gz"
 # An invented spinner table: observed <TAB> original.
-TABLE = "sebab\tkarena\ntetapi\tnamun\nterhadap\tkepada\nmampu\tbisa\n"
+TABLE = "sebab\tkarena\nguna\tuntuk\nterhadap\tkepada\nmampu\tbisa\n"
 N_FARM, N_CLEAN, N_TINY = 20, 20, 3
 
 pytestmark = pytest.mark.skipif(
