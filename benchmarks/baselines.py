@@ -67,10 +67,10 @@ class MostFrequentRestorer:
         vocab: token counts of the training corpus; a phrase counts as its rarest word.
 
     Example:
-        >>> lex = SynonymLexicon.from_pairs([("yang", "nan"), ("pergi", "berangkat")])
-        >>> r = MostFrequentRestorer(lex, {"yang": 100, "nan": 2, "pergi": 50, "berangkat": 60})
-        >>> r.restore("Dia nan berangkat.")[0]
-        'Dia yang berangkat.'
+        >>> lex = SynonymLexicon.from_pairs([("hanya", "cuma"), ("pergi", "berangkat")])
+        >>> r = MostFrequentRestorer(lex, {"hanya": 100, "cuma": 2, "pergi": 50, "berangkat": 60})
+        >>> r.restore("Dia cuma berangkat.")[0]
+        'Dia hanya berangkat.'
     """
 
     name = "most_frequent"

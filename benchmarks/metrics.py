@@ -148,8 +148,8 @@ def changes(spun: str, restored: str) -> list[Change]:
     """Align ``restored`` to ``spun`` token by token (lower case) and list the changed regions.
 
     Example:
-        >>> changes("Dia nan pergi pergi.", "Dia yang pergi.")  # ambiguous: scored by merged regions
-        [Change(start=4, end=13, text='yang')]
+        >>> changes("Dia cuma pergi pergi.", "Dia hanya pergi.")  # ambiguous: scored by merged regions
+        [Change(start=4, end=14, text='hanya')]
     """
     a, b = tokenize(spun), tokenize(restored)
     sm = difflib.SequenceMatcher(None, [t.text.lower() for t in a], [t.text.lower() for t in b], autojunk=False)
@@ -215,7 +215,7 @@ def wer(hyp: str, ref: str) -> float:
     """Word error rate of ``hyp`` against ``ref`` (lower-cased word and number tokens).
 
     Example:
-        >>> wer("dia nan pergi", "dia yang pergi")
+        >>> wer("dia cuma pergi", "dia hanya pergi")
         0.3333333333333333
     """
     r, h = _words(ref), _words(hyp)
@@ -264,7 +264,7 @@ class RestoreCounts:
         for g in gold:
             lo, hi = g.start, g.end
             while True:  # grow the region until no edit crosses its border
-                # Gold edits that touch the region join it: "nan pergi pergi" -> "yang pergi".
+                # Gold edits that touch the region join it: "cuma pergi pergi" -> "hanya pergi".
                 in_gold = [x for x in gold_edits if x[0] <= hi and x[1] >= lo]
                 # A repeat or footer edit starts with the space after the previous word, and an
                 # aligned change may end right there: "pergi pergi" -> "pergi" deletes one copy.
