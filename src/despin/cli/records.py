@@ -65,8 +65,9 @@ def _reader(
         fmt: Format = "parquet" if path.suffix.lower() == ".pq" else "jsonl"
         shard = Shard(str(path), path.name, fmt, "gzip" if path.suffix.lower() == ".gz" else None)
     cls = ParquetReader if shard.fmt == "parquet" else JsonlReader
-    reader = cls(shard, text_field=text_field, id_field=id_field, max_chars=max_chars, rejects=rejects)
-    reader.require_id = require_id
+    reader = cls(
+        shard, text_field=text_field, id_field=id_field, max_chars=max_chars, rejects=rejects, require_id=require_id
+    )
     return reader, shard
 
 

@@ -403,20 +403,3 @@ class ParquetReader(_Reader):
                     f"{end - row} rows lost",
                 )
                 row = end
-
-
-def open_reader(
-    path: str | Path,
-    *,
-    text_field: str = "text",
-    id_field: str = "id",
-    max_chars: int = MAX_CHARS,
-    rejects: RejectSink | None = None,
-    require_id: bool = False,
-) -> JsonlReader | ParquetReader:
-    """The reader for one file, chosen by its suffix (a :class:`~despin.errors.ConfigError` if unknown)."""
-    shard = Shard.of(path)
-    cls = ParquetReader if shard.fmt == "parquet" else JsonlReader
-    return cls(
-        shard, text_field=text_field, id_field=id_field, max_chars=max_chars, rejects=rejects, require_id=require_id
-    )
