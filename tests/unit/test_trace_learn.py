@@ -101,3 +101,18 @@ def test_deterministic_spinner_table_is_learned_precisely() -> None:
     assert rows, "nothing learned"
     for r in rows:
         assert r.observed in table.synonyms(r.original), r
+
+
+def test_the_learn_verb_aligns_text_pairs_and_skips_unrelated_ones() -> None:
+    import despin
+    from despin.errors import InputError
+
+    table = SynonymLexicon.from_pairs([("rumah", "kediaman"), ("besar", "agung")])
+    sources = [f"Rumah nomor {i} itu besar dan kami pergi ke kota {i} bersama warga." for i in range(6)]
+    spun = [spin(s, lexicon=table, rate=1.0, seed=1, footer=False, repeat=0.0, capitalize=0.0).text for s in sources]
+    unrelated = ("Harga cabai naik tajam menjelang hari raya di seluruh pasar.", sources[0])
+    rows = despin.learn([*zip(spun, sources, strict=True), unrelated])
+    assert {(r.observed, r.original) for r in rows} == {("kediaman", "rumah"), ("agung", "besar")}
+    assert all(r.count == 6 and r.prob == 1.0 for r in rows)
+    with pytest.raises(InputError):
+        despin.learn([("", sources[0])])
