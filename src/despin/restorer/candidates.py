@@ -33,6 +33,9 @@ WIDE_MAX_CANDIDATES = 60
 # proposed too, this much less likely than the spelling fix alone.
 SPELLING_CHAIN = 0.3
 CACHE_SIZE = 200_000  # entries of each LRU cache (phrases, words)
+# A learned table is evidence about this very spinner: its channel probability is floored this high,
+# well above a typical lexicon link (a thesaurus entry spreads 1 over 10-20 synonyms).
+TABLE_CHANNEL_FLOOR = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,8 +181,7 @@ class CandidateGenerator:
         found: dict[str, tuple[float, str]] = {}
         if self.table is not None:
             for orig, p in self.table.originals(observed).items():
-                # A learned table is evidence about this very spinner: floor it well above the lexicon.
-                found[orig] = (math.log(max(p, 0.3)), "table")
+                found[orig] = (math.log(max(p, TABLE_CHANNEL_FLOOR)), "table")
         for orig, p in self._originals_known(observed).items():
             if orig not in found:
                 found[orig] = (math.log(p), "lexicon")
