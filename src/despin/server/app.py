@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -55,12 +54,11 @@ from despin.server.schemas import (
     TraceRequest,
 )
 from despin.server.settings import ServerSettings
-from despin.types import TraceResult
 
 if TYPE_CHECKING:
-    from despin.tracer import Index
+    pass
 from despin.server.static import install_page
-from despin.textio import MAX_CHARS, check_text
+from despin.textio import check_text
 
 logger = logging.getLogger("despin.server")
 T = TypeVar("T")
@@ -150,19 +148,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
-
-
-def _trace(text: str, *, index: Index, top: int, with_text: bool) -> TraceResult:
-    """``api.trace``; with ``with_text``, the same search keeping each match's source text for the page."""
-    if not with_text:
-        return api.trace(text, index=index, top=top)
-    api_trace: Any = api.trace
-    if "with_text" in inspect.signature(api_trace).parameters:
-        return cast(TraceResult, api_trace(text, index=index, top=top, with_text=True))
-    # Until api.trace takes with_text: the core function api.trace calls, after the same text check.
-    from despin.tracer import trace as trace_core
-
-    return trace_core(check_text(text, max_chars=MAX_CHARS), index=index, top=top, with_text=True)
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
@@ -303,7 +288,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     async def trace(body: TraceRequest) -> Response:
         """Find the sources of the text in the configured index (`despin trace`)."""
         text, index = checked(body.text), runtime.require_index()
-        result = await run_model(partial(_trace, text, index=index, top=body.top, with_text=body.with_text))
+        result = await run_model(partial(api.trace, text, index=index, top=body.top, with_text=body.with_text))
         return _json(result.to_dict())
 
     @app.get(
