@@ -37,7 +37,11 @@ class Detection:
 
 @dataclass(frozen=True, slots=True)
 class Edit:
-    """Replace ``observed`` at input offsets [start, end) by ``restored``."""
+    """Replace ``observed`` at input offsets [start, end) by ``restored``.
+
+    ``confidence``: for synonym edits made with a bundle, the calibrated probability that ``restored``
+    is the original (:mod:`despin.restorer.calibration`); otherwise the decoder's posterior.
+    """
 
     start: int
     end: int

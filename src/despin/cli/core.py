@@ -112,9 +112,14 @@ def restore(
 )
 @click.option("--order", type=click.IntRange(2, 6), default=5, show_default=True, help="n-gram order.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--detector-only", is_flag=True, help="Refit only the detector of the bundle in --out.")
-def build_model(out: Path, data_dir: Path | None, work_dir: Path, order: int, seed: int, detector_only: bool) -> None:
-    """Train a model bundle (KenLM, lexicon, neighbours, detector) from the shared corpora.
+@click.option(
+    "--detector-only", is_flag=True, help="Refit only the detector and the edit-confidence map of the bundle in --out."
+)
+@click.option("--calibration-only", is_flag=True, help="Refit only the edit-confidence map of the bundle in --out.")
+def build_model(
+    out: Path, data_dir: Path | None, work_dir: Path, order: int, seed: int, detector_only: bool, calibration_only: bool
+) -> None:
+    """Train a model bundle (KenLM, lexicon, neighbours, detector, edit calibration) from the shared corpora.
 
     \b
     Example:
@@ -128,8 +133,8 @@ def build_model(out: Path, data_dir: Path | None, work_dir: Path, order: int, se
         click.echo(msg, err=True)
 
     data = data_dir or default_data_dir()
-    if detector_only:
-        manifest = refit_detector(out, data_dir=data, seed=seed, log=log)
+    if detector_only or calibration_only:
+        manifest = refit_detector(out, data_dir=data, seed=seed, log=log, detector=not calibration_only)
     else:
         manifest = build(out, data_dir=data, work_dir=work_dir, order=order, seed=seed, log=log)
     emit_json({"model_version": manifest["model_version"], "out": str(out), "files": manifest["files"]})

@@ -7,7 +7,7 @@ Layout of a bundle directory::
     vocab.json.gz       word -> [count, isolated mid-sentence capitals] in the training split
     lexicon.json.gz     synonym graph {original: {replacement: weight}} and its reverse index
     neighbours.json.gz  distributional neighbours, for spinners whose table we have never seen
-    detector.json       logistic-regression weights and the calibrated threshold
+    detector.json       logistic-regression weights, the calibrated threshold and the edit-confidence map
 
 The tables are gzipped JSON because orjson parses them in a fraction of a second, which keeps a
 cold load of the whole bundle under two seconds.
@@ -29,6 +29,7 @@ from cachetools import LRUCache
 from despin.detector import SpinDetector
 from despin.errors import LexiconError, ModelError
 from despin.lexicon import SynonymLexicon, parse_table
+from despin.restorer.calibration import EditCalibration
 from despin.restorer.candidates import CandidateGenerator
 from despin.restorer.document import DocumentRestorer
 from despin.restorer.restorer import RestoreConfig, RestoreOutcome, Restorer
@@ -165,6 +166,12 @@ class Model:
         return SpinDetector.from_dict(self.detector_params["detector"])
 
     @cached_property
+    def edit_calibration(self) -> EditCalibration | None:
+        """The map to calibrated edit confidences; None for a bundle built before it existed."""
+        data = self.detector_params.get("edit_calibration")
+        return None if data is None else EditCalibration.from_dict(data)
+
+    @cached_property
     def restore_config(self) -> RestoreConfig:
         return RestoreConfig(**self.detector_params.get("restore", {}))
 
@@ -208,4 +215,5 @@ class Model:
         def judge(outcome: RestoreOutcome) -> Detection:
             return detector.detect(outcome, threshold=threshold)
 
-        return DocumentRestorer(self.restorer(table), judge).restore(text, remove_footer=remove_footer, force=force)
+        document = DocumentRestorer(self.restorer(table), judge, calibration=self.edit_calibration)
+        return document.restore(text, remove_footer=remove_footer, force=force)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from despin.errors import ConfigError
+from despin.restorer.calibration import EditCalibration
 from despin.restorer.edits import apply_edits, compose_edits
 from despin.restorer.restorer import RestoreOutcome, Restorer
 from despin.types import Detection, Edit, Restoration
@@ -31,12 +32,21 @@ class DocumentRestorer:
         judge: the detection of one pass's outcome (a calibrated detector with its threshold);
             edits are applied only when it says ``is_spun``.
         max_passes: at most this many decoding passes per document.
+        calibration: maps the returned edits' confidences to calibrated ones (decisions are unchanged).
     """
 
-    def __init__(self, restorer: Restorer, judge: Judge, *, max_passes: int = MAX_PASSES) -> None:
+    def __init__(
+        self,
+        restorer: Restorer,
+        judge: Judge,
+        *,
+        max_passes: int = MAX_PASSES,
+        calibration: EditCalibration | None = None,
+    ) -> None:
         if max_passes < 1:
             raise ConfigError(f"max_passes must be >= 1, got {max_passes}")
         self.restorer, self.judge, self.max_passes = restorer, judge, max_passes
+        self.calibration = calibration
 
     def restore(self, text: str, *, remove_footer: bool = True, force: bool = False) -> Restoration:
         """The restored text, the edits from ``text`` to it, and the detection of ``text``.
@@ -66,7 +76,8 @@ class DocumentRestorer:
             pass_outcome = self.restorer.restore(current)
             edits = self._round(pass_outcome, self.judge(pass_outcome), remove_footer=remove_footer, force=force)
             composed = compose_edits(text, composed, edits)
-        return Restoration(text=apply_edits(text, composed), edits=composed, detection=detection, footer=outcome.footer)
+        reported = composed if self.calibration is None else self.calibration.apply(composed)
+        return Restoration(text=apply_edits(text, composed), edits=reported, detection=detection, footer=outcome.footer)
 
     @staticmethod
     def _round(outcome: RestoreOutcome, detection: Detection, *, remove_footer: bool, force: bool) -> tuple[Edit, ...]:

@@ -59,7 +59,9 @@ class EditOut(BaseModel):
     end: int
     observed: str
     restored: str
-    confidence: float
+    confidence: float = Field(
+        ge=0, le=1, description="synonym edits: calibrated probability that `restored` is the original"
+    )
     kind: str
 
 

@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from despin._version import __version__
 from despin.errors import ModelError
@@ -34,6 +34,10 @@ from despin.text.normalize import lm_key
 from despin.text.tokenize import sentences, tokenize
 from despin.training.corpora import SHIP_YES, CorpusDoc, iter_docs
 from despin.training.kenlm_tools import ensure_kenlm_bin
+
+if TYPE_CHECKING:
+    from despin.spinner import Spinner
+    from despin.spinner.zoo import SpinnerFamily
 
 MYTHES_PATH = Path("/usr/share/mythes/th_id_ID_v2.dat")
 WORDNET_NAME = "wordnet_bahasa_ind.wn-data-ind.tab"
@@ -147,6 +151,44 @@ def _neighbours(text_path: Path, model: Model, out: Path, log: Log) -> None:
 TRAIN_RATES = (0.03, 0.05, 0.1, 0.15, 0.25, 0.4)
 # Share of spun training documents made by the classic simulator (rather than a zoo family).
 CLASSIC_SHARE = 0.2
+# Spun calib documents per corpus for the edit-confidence map (each gives a few dozen judged edits).
+CALIBRATION_PER_CORPUS = 250
+
+
+def training_zoo(data_dir: Path, model: Model, *, seed: int) -> dict[str, SpinnerFamily]:
+    """The spinner zoo over this bundle's lexicon and neighbours and the shared thesauri."""
+    from despin.spinner.zoo import ZooSources, build_zoo
+
+    wordnet, thesaurus = load_lexicon_parts(data_dir)
+    sources = ZooSources(
+        model.lexicon, wordnet=wordnet, mythes=thesaurus, neighbours=model.neighbours, vocab=model.vocab
+    )
+    return build_zoo(sources, seed=seed)
+
+
+def training_spinner(
+    rng: random.Random, zoo: dict[str, SpinnerFamily], tables: tuple[SynonymLexicon, SynonymLexicon], *, seed: int
+) -> tuple[str, Spinner]:
+    """A random spinner for one training document: a zoo family, or the classic simulator over one of ``tables``.
+
+    Rates run from 3% to 40%, and 30% of spins carry a footer.
+    """
+    from despin.spinner import Spinner
+
+    rate = rng.choice(TRAIN_RATES)
+    footer = rng.random() < 0.3
+    if rng.random() < CLASSIC_SHARE:
+        spinner = Spinner(
+            tables[0] if rng.random() < 0.5 else tables[1],
+            rate=rate,
+            seed=seed,
+            capitalize=rng.choice([0.0, 0.1, 0.25]),
+            repeat=rng.choice([0.0, 0.01, 0.02]),
+            footer=footer,
+        )
+        return "classic", spinner
+    family = rng.choice(sorted(zoo))
+    return family, zoo[family].spinner(seed=seed, rate=rate, footer=footer)
 
 
 def _detector_samples(data_dir: Path, model: Model, *, seed: int, per_corpus: int, log: Log) -> dict[str, Any]:
@@ -158,20 +200,14 @@ def _detector_samples(data_dir: Path, model: Model, *, seed: int, per_corpus: in
     simulator's artefacts; ``family`` lets a caller fit leave-one-family-out detectors.
     """
     from despin.detector import features
-    from despin.spinner import FOOTER_TEMPLATES, OUTLETS, Spinner
-    from despin.spinner.zoo import ZooSources, build_zoo
+    from despin.spinner import FOOTER_TEMPLATES, OUTLETS
 
     rng = random.Random(seed)
     by_corpus: dict[str, list[CorpusDoc]] = collections.defaultdict(list)
     for doc in iter_docs(data_dir, splits=("calib",)):
         by_corpus[doc.corpus].append(doc)
     half_a, _ = model.lexicon.split(seed=seed + 1)
-    wordnet, thesaurus = load_lexicon_parts(data_dir)
-    zoo = build_zoo(
-        ZooSources(model.lexicon, wordnet=wordnet, mythes=thesaurus, neighbours=model.neighbours, vocab=model.vocab),
-        seed=seed,
-    )
-    names = sorted(zoo)
+    zoo = training_zoo(data_dir, model, seed=seed)
     xs: list[list[float]] = []
     ys: list[int] = []
     registers: list[str] = []
@@ -191,21 +227,7 @@ def _detector_samples(data_dir: Path, model: Model, *, seed: int, per_corpus: in
             ys.append(0)
             registers.append(doc.register)
             families.append("")
-            rate = rng.choice(TRAIN_RATES)
-            footer = rng.random() < 0.3
-            if rng.random() < CLASSIC_SHARE:
-                family = "classic"
-                spinner = Spinner(
-                    half_a if rng.random() < 0.5 else model.lexicon,
-                    rate=rate,
-                    seed=seed + i,
-                    capitalize=rng.choice([0.0, 0.1, 0.25]),
-                    repeat=rng.choice([0.0, 0.01, 0.02]),
-                    footer=footer,
-                )
-            else:
-                family = rng.choice(names)
-                spinner = zoo[family].spinner(seed=seed + i, rate=rate, footer=footer)
+            family, spinner = training_spinner(rng, zoo, (half_a, model.lexicon), seed=seed + i)
             xs.append(features(restorer.restore(spinner.spin(doc.text, doc=i).text)))
             ys.append(1)
             registers.append(doc.register)
@@ -285,6 +307,7 @@ def build_model(
     _write_manifest(out, {"format_version": FORMAT_VERSION, "files": {}})
     _neighbours(text_path, Model.load(out, verify=False), out, log)
     _fit_and_write_detector(out, data_dir, seed=seed, per_corpus=per_corpus, log=log)
+    _fit_and_write_edit_calibration(out, data_dir, seed=seed, per_corpus=CALIBRATION_PER_CORPUS, log=log)
     manifest = {
         "format_version": FORMAT_VERSION,
         "model_version": f"id-{time.strftime('%Y%m%d')}-{__version__}",
@@ -308,8 +331,26 @@ def _fit_and_write_detector(
     if samples_out is not None:  # for leave-one-family-out fits (benchmarks/zoo_detect.py)
         samples_out.write_text(json.dumps(samples), encoding="utf-8")
     detector = fit_detector(samples)
-    (out / "detector.json").write_text(json.dumps({"detector": detector}, indent=1), encoding="utf-8")
+    _update_detector_file(out, detector=detector)
     log(f"detector threshold {detector['threshold']:.3f}")
+
+
+def _fit_and_write_edit_calibration(out: Path, data_dir: Path, *, seed: int, per_corpus: int, log: Log) -> None:
+    from despin.training.calibrate import calibrate_edits
+
+    # Another seed than the detector's: the map is judged on spins the detector never saw.
+    calibration = calibrate_edits(out, data_dir=data_dir, seed=seed + 7, per_corpus=per_corpus, log=log)
+    _update_detector_file(out, edit_calibration=calibration)
+    knots = ", ".join(f"{kind} ({len(curve['x'])} knots)" for kind, curve in calibration.items())
+    log(f"edit calibration: {knots or 'no kind with enough edits'}")
+
+
+def _update_detector_file(out: Path, **parts: Any) -> None:
+    """Replace some top-level entries of ``detector.json`` (detector, edit_calibration), keeping the others."""
+    path = out / "detector.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    data.update(parts)
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 
 def refit_detector(
@@ -320,15 +361,22 @@ def refit_detector(
     per_corpus: int = 250,
     log: Log = print,
     samples_out: Path | None = None,
+    detector: bool = True,
+    edit_calibration: bool = True,
 ) -> dict[str, Any]:
-    """Refit only the detector of an existing bundle (after a restorer change), and update the manifest.
+    """Refit the detector and the edit-confidence map of an existing bundle (after a restorer change).
 
-    ``samples_out``: also write the training features (with register and spinner family) there.
+    ``detector`` / ``edit_calibration``: which of the two to refit. ``samples_out``: also write the
+    detector's training features (with register and spinner family) there. Updates the manifest.
     """
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    _fit_and_write_detector(out, data_dir, seed=seed, per_corpus=per_corpus, log=log, samples_out=samples_out)
+    if detector:
+        _fit_and_write_detector(out, data_dir, seed=seed, per_corpus=per_corpus, log=log, samples_out=samples_out)
+        manifest["detector_refit"] = time.strftime("%Y-%m-%d")
+    if edit_calibration:
+        _fit_and_write_edit_calibration(out, data_dir, seed=seed, per_corpus=CALIBRATION_PER_CORPUS, log=log)
+        manifest["edit_calibration_refit"] = time.strftime("%Y-%m-%d")
     manifest["files"] = {name: sha256_file(out / name) for name in REQUIRED_FILES}
-    manifest["detector_refit"] = time.strftime("%Y-%m-%d")
     _write_manifest(out, manifest)
     return dict(manifest)
 
