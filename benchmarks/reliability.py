@@ -197,6 +197,7 @@ class EditRecord:
     rate: str  # "0.03", "0.10" or "native" (the family's own rate and artefacts); "" on clean documents
     confidence: float
     correct: bool
+    flagged: bool = False  # the document's detection says spun: restore applies this edit without force
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +227,10 @@ def evaluate(
         for doc in clean_docs:
             r = api.restore(doc.text, model=model, force=True)
             docs.append(DocRecord(CLEAN, split, "", r.detection.score, False))
-            edits += [EditRecord(CLEAN, split, "", e.confidence, False) for e in r.edits if e.kind == "synonym"]
+            flagged = r.detection.is_spun
+            edits += [
+                EditRecord(CLEAN, split, "", e.confidence, False, flagged) for e in r.edits if e.kind == "synonym"
+            ]
     for name, family in families.items():
         t0 = time.perf_counter()
         for split, clean_docs in docs_by_split.items():
@@ -247,7 +251,8 @@ def evaluate(
                     judged = edit_correct(sp.text, sp.edits, r.edits, ok)
                     syn = [e for e in r.edits if e.kind == "synonym"]
                     edits += [
-                        EditRecord(name, split, rate_name, e.confidence, c) for e, c in zip(syn, judged, strict=True)
+                        EditRecord(name, split, rate_name, e.confidence, c, r.detection.is_spun)
+                        for e, c in zip(syn, judged, strict=True)
                     ]
         log(f"{name}: {time.perf_counter() - t0:.1f} s")
     return edits, docs
@@ -281,6 +286,8 @@ def summarise(edits: Sequence[EditRecord], docs: Sequence[DocRecord], splits: Se
         out[split] = {
             "edits": {
                 "pooled": cal_e(e_spun),
+                # What restore applies without force: the edits of flagged documents, clean ones included.
+                "gated": cal_e([r for r in e_spun + e_clean if r.flagged]),
                 "families": {f: cal_e(by_fam_e[f]) for f in fams},
                 "by_rate": {k: cal_e(v) for k, v in sorted(by_rate_e.items())},
                 "on_clean_documents": {
@@ -397,7 +404,12 @@ def render_markdown(res: dict[str, Any], *, stem: str) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for split, r in res["results"].items():
-        for what, c in (("edits", r["edits"]["pooled"]), ("documents", r["documents"]["pooled"])):
+        rows = (
+            ("edits", r["edits"]["pooled"]),
+            ("edits of flagged documents", r["edits"]["gated"]),
+            ("documents", r["documents"]["pooled"]),
+        )
+        for what, c in rows:
             lines.append(
                 f"| {split} | {what} | {c['n']} | {_f(c['mean_confidence'])} | {_f(c['accuracy'])} | "
                 f"**{_f(c['ece'])}** | **{_f(c['brier'])}** |"
@@ -414,6 +426,10 @@ def render_markdown(res: dict[str, Any], *, stem: str) -> str:
             f"(all wrong; mean confidence {_f(oc['mean_confidence'])}); they are not in the tables.",
             "",
             *_bins_table(e["pooled"]),
+            "",
+            f"Edits of the documents the API flags (what restore applies without force; clean documents "
+            f"included): ECE {_f(e['gated']['ece'])}, Brier {_f(e['gated']['brier'])}, mean confidence "
+            f"{_f(e['gated']['mean_confidence'])}, accuracy {_f(e['gated']['accuracy'])} (n {e['gated']['n']}).",
             "",
             "By rate: "
             + ", ".join(

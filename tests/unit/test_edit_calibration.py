@@ -15,14 +15,14 @@ from despin.lexicon import SynonymLexicon
 from despin.lm import FakeLM
 from despin.model.bundle import Model
 from despin.restorer import DocumentRestorer
-from despin.restorer.calibration import Curve, EditCalibration
+from despin.restorer.calibration import Curve, EditCalibration, KindCalibration
 from despin.restorer.candidates import CandidateGenerator
 from despin.restorer.restorer import RestoreConfig, RestoreOutcome, Restorer
 from despin.spinner import Spinner
 from despin.training.calibrate import fit_curve, fit_edit_calibration, judge_edits
 from despin.types import Detection, Edit, SpinEdit
 
-HALVING = EditCalibration({"synonym": Curve((0.0, 1.0), (0.0, 0.5))})
+HALVING = EditCalibration({"synonym": KindCalibration((), (Curve((0.0, 1.0), (0.0, 0.5)),))})
 
 
 def test_the_curve_interpolates_between_knots_and_is_flat_beyond_them() -> None:
@@ -51,7 +51,7 @@ def test_the_map_calibrates_its_kinds_and_passes_the_others_through() -> None:
         Edit(4, 5, "A", "a", 0.9, "case"),
         Edit(6, 20, "Sumber: Kompas", "", 1.0, "footer"),
     ]
-    out = HALVING.apply(edits)
+    out = HALVING.apply(edits, 0.99)
     assert [e.confidence for e in out] == pytest.approx([0.4, 0.9, 1.0])
     assert [(e.start, e.end, e.observed, e.restored, e.kind) for e in out] == [
         (e.start, e.end, e.observed, e.restored, e.kind) for e in edits
@@ -61,9 +61,19 @@ def test_the_map_calibrates_its_kinds_and_passes_the_others_through() -> None:
 def test_the_map_round_trips_and_a_malformed_one_is_a_model_error() -> None:
     assert EditCalibration.from_dict(json.loads(json.dumps(HALVING.to_dict()))) == HALVING
     with pytest.raises(ModelError, match="malformed edit calibration"):
-        EditCalibration.from_dict({"synonym": {"x": [0.5]}})
+        EditCalibration.from_dict({"synonym": {"bands": [], "curves": [{"x": [0.5]}]}})
     with pytest.raises(ModelError, match="malformed edit calibration"):
-        EditCalibration.from_dict({"synonym": {"x": ["high"], "y": [0.5]}})
+        EditCalibration.from_dict({"synonym": {"bands": [], "curves": [{"x": ["high"], "y": [0.5]}]}})
+    with pytest.raises(ModelError, match="need 2 curves"):
+        EditCalibration.from_dict({"synonym": {"bands": [0.5], "curves": [{"x": [0.5], "y": [0.5]}]}})
+
+
+def test_the_document_score_picks_the_curve() -> None:
+    low, high = Curve((0.0, 1.0), (0.0, 0.4)), Curve((0.0, 1.0), (0.0, 0.9))
+    banded = EditCalibration({"synonym": KindCalibration((0.5,), (low, high))})
+    edit = Edit(0, 3, "abc", "xyz", 1.0)
+    assert banded.confidence(edit, 0.2) == pytest.approx(0.4)
+    assert banded.confidence(edit, 0.5) == banded.confidence(edit, 0.97) == pytest.approx(0.9)
 
 
 def test_the_document_restorer_reports_calibrated_confidences_and_makes_the_same_edits() -> None:
@@ -125,16 +135,29 @@ def test_the_fitted_curve_is_monotone_and_tracks_the_true_accuracy() -> None:
 
 
 def test_kinds_with_too_few_judged_edits_keep_their_raw_confidence() -> None:
-    samples = {"synonym": [(i / 300, i % 2 == 0) for i in range(300)], "repeat": [(0.9, True)] * 10}
+    samples = {"synonym": [(i / 300, i % 2 == 0, 0.9) for i in range(300)], "repeat": [(0.9, True, 0.9)] * 10}
     fitted = fit_edit_calibration(samples)
-    assert set(fitted.curves) == {"synonym"}
+    assert set(fitted.kinds) == {"synonym"}
+
+
+def test_each_score_band_gets_its_own_curve_unless_one_is_too_small() -> None:
+    rng = random.Random(1)
+    rows = []
+    for _ in range(6_000):
+        p, score = rng.random(), rng.random()
+        rows.append((p, rng.random() < (p if score >= 0.5 else p / 3), score))  # right less often in low bands
+    banded = fit_edit_calibration({"synonym": rows}, bands=[0.5]).kinds["synonym"]
+    assert banded.bands == (0.5,)
+    assert banded(0.9, 0.2) == pytest.approx(0.3, abs=0.06) and banded(0.9, 0.8) == pytest.approx(0.9, abs=0.06)
+    too_few = fit_edit_calibration({"synonym": rows}, bands=[0.999]).kinds["synonym"]
+    assert too_few.bands == () and len(too_few.curves) == 1
 
 
 def test_the_default_bundle_lowers_its_over_confident_synonym_edits(model: Model) -> None:
     calibration = model.edit_calibration
-    assert calibration is not None and "synonym" in calibration.curves
-    curve = calibration.curves["synonym"]
-    assert curve(0.999) < 0.999  # the raw posterior of a kept edit overstates how often it is right
+    assert calibration is not None and "synonym" in calibration.kinds
+    flagged = model.detector.threshold
+    assert calibration.kinds["synonym"](0.99, flagged) < 0.99  # the raw posterior overstates how often it is right
     text = "Pemerintah daerah membangun jalan baru di desa itu. Warga merasa senang dengan jalan tersebut."
     spun = Spinner(model.lexicon, rate=0.5, seed=3).spin(text).text
     reported = api.restore(spun, model=model, force=True)
@@ -144,14 +167,17 @@ def test_the_default_bundle_lowers_its_over_confident_synonym_edits(model: Model
 
     raw = DocumentRestorer(model.restorer(), judge).restore(spun, force=True)
     assert reported.text == raw.text and raw.edits
-    assert [e.confidence for e in reported.edits] == pytest.approx([calibration.confidence(e) for e in raw.edits])
+    score = reported.detection.score
+    assert [e.confidence for e in reported.edits] == pytest.approx(
+        [calibration.confidence(e, score) for e in raw.edits]
+    )
 
 
 def test_a_bundle_with_a_malformed_map_fails_when_it_restores(tmp_path: Path, model: Model) -> None:
     copy = tmp_path / "bundle"
     shutil.copytree(model.path, copy)
     params = json.loads((copy / "detector.json").read_text(encoding="utf-8"))
-    params["edit_calibration"] = {"synonym": {"x": [0.9, 0.1], "y": [0.1, 0.2]}}
+    params["edit_calibration"] = {"synonym": {"bands": [], "curves": [{"x": [0.9, 0.1], "y": [0.1, 0.2]}]}}
     (copy / "detector.json").write_text(json.dumps(params), encoding="utf-8")
     broken = Model.load(copy, verify=False)
     with pytest.raises(ModelError, match="sorted"):

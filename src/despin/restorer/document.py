@@ -76,7 +76,7 @@ class DocumentRestorer:
             pass_outcome = self.restorer.restore(current)
             edits = self._round(pass_outcome, self.judge(pass_outcome), remove_footer=remove_footer, force=force)
             composed = compose_edits(text, composed, edits)
-        reported = composed if self.calibration is None else self.calibration.apply(composed)
+        reported = composed if self.calibration is None else self.calibration.apply(composed, detection.score)
         return Restoration(text=apply_edits(text, composed), edits=reported, detection=detection, footer=outcome.footer)
 
     @staticmethod

@@ -341,7 +341,7 @@ def _fit_and_write_edit_calibration(out: Path, data_dir: Path, *, seed: int, per
     # Another seed than the detector's: the map is judged on spins the detector never saw.
     calibration = calibrate_edits(out, data_dir=data_dir, seed=seed + 7, per_corpus=per_corpus, log=log)
     _update_detector_file(out, edit_calibration=calibration)
-    knots = ", ".join(f"{kind} ({len(curve['x'])} knots)" for kind, curve in calibration.items())
+    knots = ", ".join(f"{kind} ({len(k['curves'])} score bands)" for kind, k in calibration.items())
     log(f"edit calibration: {knots or 'no kind with enough edits'}")
 
 
