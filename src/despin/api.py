@@ -159,7 +159,9 @@ def learn_site(
 
     The pages of one site are deciphered together: words the site under-uses against clean text are
     paired with words it over-uses, checked in context by the LM, and fitted by EM (see
-    :mod:`despin.tables.decipher`). Restore the site's pages with ``restore(text, table=result.lexicon())``
+    :mod:`despin.tables.decipher`). The site is flagged when its table explains enough of its words or
+    when the page detector flags more of its pages than a clean site would show
+    (:mod:`despin.tables.site`). Restore the site's pages with ``restore(text, table=result.lexicon())``
     or write ``result.table_text()`` for ``despin restore --table``.
 
     Args:
@@ -176,11 +178,13 @@ def learn_site(
 
     texts = [check_text(p, max_chars=MAX_CHARS) for p in pages]
     m = model or load_model()
+    scorer = m if lexicon is None else m.with_lexicon(lexicon)
     return learn_site_table(
         texts,
         lm=m.lm,
         vocab=m.vocab,
-        lexicon=lexicon if lexicon is not None else m.lexicon,
+        lexicon=scorer.lexicon,
         neighbours=m.neighbours,
         config=config,
+        page_flags=[scorer.detect(t).is_spun for t in texts],
     )

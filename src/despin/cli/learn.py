@@ -105,8 +105,9 @@ def learn_command(
 
     With --unsupervised, PAGES are one site's records instead; the table is deciphered from the
     pages alone and the command prints {"pages", "words", "entries", "spun_score", "is_spun",
-    "output", "seconds"}, where spun_score is the calibrated probability that one spinner produced
-    the site.
+    "pages_flagged", "output", "seconds", "rejected"}: spun_score is the site's evidence that one
+    spinner produced it (from the learned table, or from how many of its pages the page detector
+    flags, pages_flagged), and is_spun says whether it reaches 0.5.
 
     \b
     Examples:
@@ -194,6 +195,7 @@ def _learn_unsupervised(
             "entries": len(site.rows),
             "spun_score": round(site.spun_score, 4),
             "is_spun": site.is_spun,
+            "pages_flagged": site.pages_flagged,
             "output": output,
             "seconds": round(time.perf_counter() - t0, 2),
             "rejected": len(bad),

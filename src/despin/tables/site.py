@@ -1,11 +1,21 @@
 """One site's learned table and its verdict: is the whole site spun by one spinner?
 
-The verdict reads one number off the decipherment: the share of the site's word tokens that its
-entries explain as substitutions. A farm run through a spinner table has a few percent of its
-words explained (every covered word is replaced); a clean site has almost nothing, because its
-over-used words are topic words that fail the context and spread checks. ``spun_score`` maps that
-share through a logistic curve fitted on the dev sites of benchmarks/farms.py (clean sites of every
-register against simulated farms); ``is_spun`` applies :data:`THRESHOLD`.
+Two pieces of evidence, either of which flags a site:
+
+* **the table**: the share of the site's word tokens that its learned entries explain as
+  substitutions. A farm run through a spinner table has a few percent of its words explained
+  (every covered word is replaced); a clean site has almost nothing, because its over-used words are
+  topic words that fail the context and spread checks. :func:`spun_score` maps that share through a
+  logistic curve fitted on the dev sites of benchmarks/farms.py (clean sites of every register
+  against simulated farms).
+* **the pages**: how many of its pages the page detector flags. The detector's threshold lets at
+  most 1% of the clean calibration pages of any register through; a site with far more flagged
+  pages than a clean site could show is spun even when no table stands out (a spinner that draws
+  among several replacements, or spins only some pages). :func:`page_score` is a binomial test
+  against a null rate of :data:`PAGE_NULL_RATE`, three times the design rate, for registers the
+  calibration did not see.
+
+The site's ``spun_score`` is the larger of the two; ``is_spun`` applies :data:`THRESHOLD`.
 """
 
 from __future__ import annotations
@@ -26,6 +36,10 @@ SCORE_SLOPE = 6.0
 # sites per register reached (technical 0.85%), so no clean dev site of any register is flagged.
 SCORE_CENTER = -2.0
 THRESHOLD = 0.5
+# The share of a clean site's pages the page detector may flag, under the null hypothesis.
+PAGE_NULL_RATE = 0.03
+# A site whose flagged pages are this unlikely under the null scores THRESHOLD on page evidence.
+PAGE_ALPHA = 0.001
 
 
 def spun_score(explained: float) -> float:
@@ -39,6 +53,39 @@ def spun_score(explained: float) -> float:
     return 1.0 / (1.0 + math.exp(-SCORE_SLOPE * (x - SCORE_CENTER)))
 
 
+def binomial_tail(k: int, n: int, p: float) -> float:
+    """``P(X >= k)`` for ``X ~ Binomial(n, p)``.
+
+    Example:
+        >>> round(binomial_tail(1, 2, 0.5), 3), binomial_tail(0, 5, 0.1)
+        (0.75, 1.0)
+    """
+    if k <= 0:
+        return 1.0
+    if k > n:
+        return 0.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+    terms = [
+        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q
+        for i in range(k, n + 1)
+    ]
+    top = max(terms)
+    return min(1.0, math.exp(top) * sum(math.exp(t - top) for t in terms))
+
+
+def page_score(flagged: int, pages: int) -> float:
+    """Evidence that a site is spun from the number of its pages the page detector flags.
+
+    ``1 / (1 + p / PAGE_ALPHA)`` where ``p`` is the chance that a clean site of ``pages`` pages shows at
+    least ``flagged`` flagged ones: THRESHOLD exactly at ``p = PAGE_ALPHA``, near 1 far beyond it.
+
+    Example:
+        >>> round(page_score(0, 25), 3), round(page_score(8, 25), 3)
+        (0.001, 1.0)
+    """
+    return 1.0 / (1.0 + binomial_tail(flagged, pages, PAGE_NULL_RATE) / PAGE_ALPHA)
+
+
 @dataclass(frozen=True, slots=True)
 class SiteTable:
     """What :func:`despin.learn_site` learned from one site's pages.
@@ -47,8 +94,10 @@ class SiteTable:
         rows: the table, as ``despin restore --table`` reads it (observed, original, count, prob).
         entries: the same entries with their evidence (expected and seen counts, two contexts).
         pages, words: the size of the site.
-        spun_score: calibrated probability that one spinner produced the site.
+        spun_score: the site's evidence of spinning, the larger of the table's and the pages' (see the
+            module docstring); the table's is a calibrated probability.
         is_spun: ``spun_score >= threshold``.
+        pages_flagged: how many pages the page detector flagged (None when it was not run).
         decipherment: the full result (per-page evidence, observed and expected word frequencies).
     """
 
@@ -59,6 +108,7 @@ class SiteTable:
     spun_score: float
     is_spun: bool
     decipherment: Decipherment
+    pages_flagged: int | None = None
 
     def table_text(self, comment: str | None = None) -> str:
         """The TSV table (``observed<TAB>original<TAB>count<TAB>prob``)."""
@@ -76,6 +126,7 @@ class SiteTable:
             "spun_score": round(self.spun_score, 4),
             "is_spun": self.is_spun,
             "explained": round(self.decipherment.explained, 5),
+            "pages_flagged": self.pages_flagged,
             "table": [
                 {
                     "observed": e.observed,
@@ -100,8 +151,18 @@ def learn_site_table(
     neighbours: Mapping[str, Sequence[str]],
     config: DecipherConfig | None = None,
     threshold: float = THRESHOLD,
+    page_flags: Sequence[bool] | None = None,
 ) -> SiteTable:
-    """Decipher one site's pages and score the site (see the module docstring)."""
+    """Decipher one site's pages and score the site (see the module docstring).
+
+    ``page_flags``: the page detector's verdict on each page, in order; without it only the table counts.
+    """
     d = decipher(pages, lm=lm, vocab=vocab, lexicon=lexicon, neighbours=neighbours, config=config)
     score = spun_score(d.explained) if d.entries else 0.0
-    return SiteTable(tuple(d.rows), d.entries, d.n_pages, d.n_words, score, score >= threshold, d)
+    flagged = None
+    if page_flags is not None:
+        if len(page_flags) != len(pages):
+            raise ValueError(f"{len(page_flags)} page flags for {len(pages)} pages")
+        flagged = sum(map(bool, page_flags))
+        score = max(score, page_score(flagged, len(pages)))
+    return SiteTable(tuple(d.rows), d.entries, d.n_pages, d.n_words, score, score >= threshold, d, flagged)
