@@ -28,7 +28,9 @@ def test_learn_unsupervised_writes_a_table_and_a_report(tmp_path: Path) -> None:
     assert summary["entries"] >= 3 and summary["output"] == str(out)
     assert set(summary) >= {"pages", "words", "entries", "spun_score", "is_spun", "output", "seconds"}
     assert load_table(out).originals("bagi") == {"untuk": 1.0}
+    assert isinstance(summary["pages_flagged"], int) and 0 <= summary["pages_flagged"] <= 60
     assert "[bagi -&gt; untuk]" in report.read_text(encoding="utf-8")
+    assert f"The page detector flags {summary['pages_flagged']} of the pages." in report.read_text(encoding="utf-8")
     # without --skip-bad the broken record makes the command fail, after writing the table
     assert CliRunner().invoke(cli, args).exit_code == 1
 

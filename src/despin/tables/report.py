@@ -54,9 +54,10 @@ def frequency_svg(site: SiteTable, *, size: int = 420) -> str:
 
 def _verdict(site: SiteTable) -> str:
     word = "spun" if site.is_spun else "not spun"
+    flagged = "" if site.pages_flagged is None else f" The page detector flags {site.pages_flagged} of the pages."
     return (
         f"{site.pages} pages, {site.words} words: **{word}** (spun_score {site.spun_score:.3f}); "
-        f"{len(site.entries)} entries explain {100 * site.decipherment.explained:.2f}% of the words."
+        f"{len(site.entries)} entries explain {100 * site.decipherment.explained:.2f}% of the words.{flagged}"
     )
 
 
