@@ -47,3 +47,21 @@ def test_nothing_changes_when_the_judge_says_clean_unless_forced() -> None:
 def test_an_lm_that_prefers_the_spun_words_keeps_them() -> None:
     doc = DocumentRestorer(_restorer({"agung": 4.0, "kediaman": 4.0}), _judge(True))
     assert doc.restore("Kediaman itu agung sekali.").edits == ()
+
+
+def _table_restorer(table: SynonymLexicon | None, table_keep_bias: float) -> DocumentRestorer:
+    gen = CandidateGenerator(SynonymLexicon({}), VOCAB, table=table, two_hop=False)
+    # gate=-99: the context accepts every word, so only the table can send one to the search.
+    config = RestoreConfig(gate=-99.0, min_confidence=0.5, table_keep_bias=table_keep_bias)
+    return DocumentRestorer(Restorer(FakeLM({"besar": 0.5}), gen, case_share={}, config=config), _judge(True))
+
+
+def test_a_word_the_table_lists_is_searched_even_where_the_context_accepts_it() -> None:
+    text = "Rumah itu agung sekali."
+    table = SynonymLexicon.from_pairs([("besar", "agung")])
+    assert _table_restorer(None, -2.0).restore(text).edits == ()  # no table: the gate keeps every word
+    restored = _table_restorer(table, -2.0).restore(text)
+    assert restored.text == "Rumah itu besar sekali."
+    assert [(e.observed, e.restored) for e in restored.edits] == [("agung", "besar")]
+    # The table's keep bias reaches the decision: a strong one keeps the word.
+    assert _table_restorer(table, 8.0).restore(text).edits == ()

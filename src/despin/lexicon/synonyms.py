@@ -119,6 +119,10 @@ class SynonymLexicon:
         """Longest observed phrase in words, which bounds the restorer's lattice arcs."""
         return max((p.count(" ") + 1 for p in self._reverse), default=1)
 
+    def observed(self) -> list[str]:
+        """Every phrase a spinner may write (the reverse index's keys), sorted."""
+        return sorted(self._reverse)
+
     def originals(self, observed: str) -> dict[str, float]:
         """Originals that could have produced ``observed``, with ``P(observed | original)``."""
         return self._reverse.get(observed, {})

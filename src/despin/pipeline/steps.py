@@ -508,11 +508,9 @@ class GroupTableStep(_ModelStep):
         )
         edits, restored = res.edits, res.text
         if table is not None and group is not None and group["is_spun"]:
-            from despin.restorer.edits import apply_edits, compose_edits
-            from despin.tables.apply import TableApplier
+            from despin.tables.apply import TableApplier, apply_edits, with_site_table
 
-            extra = TableApplier(table.rows, model.lm).edits(res.text)
-            edits = compose_edits(doc.text, res.edits, extra)
+            edits = with_site_table(doc.text, res.edits, TableApplier(table.rows, model.lm))
             restored = apply_edits(doc.text, edits)
         self.stats.inc(Stat.SCORED)
         self.stats.inc(Stat.EDITS, len(edits))

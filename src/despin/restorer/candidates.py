@@ -88,6 +88,9 @@ class CandidateGenerator:
         self.max_candidates = max_candidates
         self.spelling = spelling
         self.max_phrase_len = max(lexicon.max_phrase_len, table.max_phrase_len if table else 1)
+        # First words of the table's observed phrases: this spinner writes them, so the restorer
+        # searches them for an original even where the context accepts them.
+        self.table_starts = frozenset(p.split(" ")[0] for p in table.observed()) if table else frozenset()
         total = self._total = max(1, sum(vocab.values()))
         # Bounded LRU caches: a long-lived model meets unboundedly many distinct phrases.
         self.candidates: Callable[[str], tuple[Candidate, ...]] = lru_cache(maxsize=CACHE_SIZE)(self._candidates)

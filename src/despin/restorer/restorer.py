@@ -60,6 +60,10 @@ class RestoreConfig:
     unigram_weight: float = 0.0  # times ln P_unigram(emitted words)
     keep_bias: float = 2.0  # for keeping a word as written
     keep_capital_bias: float = -4.2  # added when the kept word is a common word capitalised mid-sentence
+    # Replaces keep_bias for a word the learned table (``table=``) says this spinner writes: the
+    # spinner's own table makes a replacement far likelier than rho. Set on the dev farms of
+    # benchmarks/farms.py.
+    table_keep_bias: float = -2.0
     neighbour_bias: float = -3.0  # for a distributional-neighbour candidate (no lexicon link)
     two_hop_bias: float = -2.0  # for a candidate two lexicon links away
     multiword_bias: float = 0.0  # for an arc that covers several observed words
@@ -212,6 +216,7 @@ class Restorer:
         fit.append(0.0)
         lat = _Lattice(keys, trans, [], [False] * n)
         keep_cost_of = self._keep_cost
+        table_starts = self.candidates.table_starts
         later = [t for t in toks[max(lo, sent_start + 1) : hi] if t.kind == "word"]
         n_caps = sum(t.text[:1].isupper() for t in later)
         title = n_caps >= 3 and n_caps >= TITLE_CASE_SHARE * len(later)
@@ -224,10 +229,12 @@ class Restorer:
                 continue
             odd = lat.odd[p] = not title and tok.text[:1].isupper() and self._odd_capital(toks, k, sent_start)
             lat.n_capital += odd
-            arcs = [Arc(p, 1, (word,), keep_cost_of(word, odd), "keep")]
+            in_table = word in table_starts
+            keep = keep_cost_of(word, odd) + in_table * (c.table_keep_bias - c.keep_bias)
+            arcs = [Arc(p, 1, (word,), keep, "keep")]
             unfit = fit[p] + fit[p + 1] < c.gate
             lat.n_unfit += unfit
-            if odd or unfit:
+            if odd or unfit or in_table:
                 # A capitalised word that is not odd may be a name: only a synonym link may change it,
                 # never mere distributional similarity (which would turn "Bandung" into "Jakarta").
                 name = k != sent_start and tok.text[:1].isupper() and not odd

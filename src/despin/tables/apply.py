@@ -13,9 +13,12 @@ from collections.abc import Iterable, Sequence
 
 from despin.lm.base import LanguageModel
 from despin.lm.ngram import lm_token
+from despin.restorer.edits import apply_edits, compose_edits
 from despin.tables.pairs import TableRow
 from despin.text.tokenize import sentences, tokenize
 from despin.types import Edit
+
+__all__ = ["TableApplier", "apply_edits", "with_site_table"]
 
 LN10 = math.log(10.0)
 MIN_IDENTITY = 0.02  # even an entry with P = 1 leaves the observed phrase a chance in a strange context
@@ -120,13 +123,11 @@ def _case_like(original: str, observed: str, *, sentence_start: bool) -> str:
     return original
 
 
-def apply_edits(text: str, edits: Sequence[Edit]) -> str:
-    """``text`` with ``edits`` (sorted, disjoint) applied."""
-    out: list[str] = []
-    cursor = 0
-    for e in edits:
-        out.append(text[cursor : e.start])
-        out.append(e.restored)
-        cursor = e.end
-    out.append(text[cursor:])
-    return "".join(out)
+def with_site_table(text: str, edits: Sequence[Edit], applier: TableApplier) -> tuple[Edit, ...]:
+    """The edits for a page of a site judged spun: ``edits`` (a restoration of ``text``), then the table's.
+
+    One page's evidence is weak and the site's is not, so the site's table is applied to the
+    restoration's output even when the page alone does not look spun; the two rounds are composed
+    into edits of ``text``.
+    """
+    return compose_edits(text, tuple(edits), applier.edits(apply_edits(text, edits)))
