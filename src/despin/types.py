@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def shown_score(score: float) -> float:
+    """A document score as the JSON shows it: cut (not rounded) to 4 decimals.
+
+    Rounding could show a score that reaches a 4-decimal threshold the document did not reach
+    (0.99996 as 1.0 with ``is_spun`` false at threshold 1.0); cutting never does. The tiny allowance
+    keeps a score stored as 0.95999999999 from showing as 0.9599.
+
+    Example:
+        >>> shown_score(0.99999999995), shown_score(0.95), shown_score(0.123456)
+        (0.9999, 0.95, 0.1234)
+    """
+    return math.floor(score * 10_000 + 1e-7) / 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +44,7 @@ class Detection:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "spun_score": round(self.score, 4),
+            "spun_score": shown_score(self.score),
             "is_spun": self.is_spun,
             "spans": [s.to_dict() for s in self.spans],
         }
@@ -85,7 +100,7 @@ class Restoration:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "spun_score": round(self.detection.score, 4),
+            "spun_score": shown_score(self.detection.score),
             "is_spun": self.detection.is_spun,
             "text": self.text,
             "edits": [e.to_dict() for e in self.edits],

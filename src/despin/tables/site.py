@@ -29,6 +29,7 @@ from despin.lexicon import SynonymLexicon
 from despin.lm.base import LanguageModel
 from despin.tables.decipher import DecipherConfig, Decipherment, Entry, decipher
 from despin.tables.pairs import TableRow, format_table
+from despin.types import shown_score
 
 # Logistic curve over log10(explained share): fitted on benchmarks/farms.py dev sites (25 pages each).
 SCORE_SLOPE = 6.0
@@ -123,7 +124,7 @@ class SiteTable:
             "pages": self.pages,
             "words": self.words,
             "entries": len(self.rows),
-            "spun_score": round(self.spun_score, 4),
+            "spun_score": shown_score(self.spun_score),
             "is_spun": self.is_spun,
             "explained": round(self.decipherment.explained, 5),
             "pages_flagged": self.pages_flagged,
