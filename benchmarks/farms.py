@@ -34,7 +34,7 @@ from benchmarks.metrics import RestoreCounts
 from despin.lexicon import SynonymLexicon
 from despin.model.bundle import Model
 from despin.spinner import Spinner
-from despin.tables.apply import TableApplier, apply_edits
+from despin.tables.apply import TableApplier, apply_edits, with_site_table
 from despin.tables.decipher import DecipherConfig, Decipherment, decipher
 from despin.tables.site import THRESHOLD, page_score, spun_score
 from despin.training.corpora import default_data_dir
@@ -173,15 +173,37 @@ def table_metrics(result: Decipherment, farm: Farm) -> dict[str, Any]:
 
 
 def restore_metrics(
-    result: Decipherment, farm_pages: Sequence[Spin], originals: Sequence[str], model: Model
+    result: Decipherment,
+    farm_pages: Sequence[Spin],
+    originals: Sequence[str],
+    model: Model,
+    *,
+    scorer: Model,
+    site_spun: bool,
 ) -> dict[str, Any]:
+    """Restore recall and damage on held-back pages: the table alone, and the scan's whole pipeline.
+
+    *Table alone*: :class:`TableApplier` (only the table's phrases change). *Pipeline*: what
+    ``despin scan --group-by`` writes: ``despin.restore(page, table=...)`` with the learner's lexicon
+    (``scorer``), gated by the page's detection, then the table applied on top when the site is judged
+    spun (:func:`despin.tables.apply.with_site_table`); footers and repeats are judged as gold edits too.
+    """
     applier = TableApplier(result.rows, model.lm)
-    rc = RestoreCounts()
+    table = SynonymLexicon.from_pairs((r.original, r.observed, float(r.count)) for r in result.rows)
+    alone, pipeline = RestoreCounts(), RestoreCounts()
     for spun, orig in zip(farm_pages, originals, strict=True):
         edits = applier.edits(spun.text)
-        rc.add(spun.text, [e for e in spun.edits if e.kind == "synonym"], orig, apply_edits(spun.text, edits))
-    d = rc.to_dict()
-    return {"recall": d["exact_restore"], "damage": d["damage"], "n_synonym": d["n_synonym"]}
+        alone.add(spun.text, [e for e in spun.edits if e.kind == "synonym"], orig, apply_edits(spun.text, edits))
+        res = scorer.restore(spun.text, table=table)
+        page_edits = with_site_table(spun.text, res.edits, applier) if site_spun else res.edits
+        pipeline.add(spun.text, list(spun.edits), orig, apply_edits(spun.text, page_edits))
+    d, p = alone.to_dict(), pipeline.to_dict()
+    return {
+        "recall": d["exact_restore"],
+        "damage": d["damage"],
+        "n_synonym": d["n_synonym"],
+        "pipeline": {"recall": p["exact_restore"], "damage": p["damage"], "site_spun": site_spun},
+    }
 
 
 CONFIG = DecipherConfig()
@@ -213,7 +235,12 @@ def farm_run(
     sub = Farm(kind, list(learn_pages), farm.originals, farm.gold)
     out = {"kind": kind, "side": side, "pages": n_learn, "words": res.n_words, "seconds": round(secs, 2)}
     out.update(table_metrics(res, sub))
-    out["restore"] = restore_metrics(res, farm.pages[n_learn:], texts[n_learn:], model)
+    scorer = model.with_lexicon(half_b)
+    site = site_features(res, page_flags(scorer, [p.text for p in learn_pages]))
+    out["site"] = site
+    out["restore"] = restore_metrics(
+        res, farm.pages[n_learn:], texts[n_learn:], model, scorer=scorer, site_spun=site["spun_score"] >= THRESHOLD
+    )
     return out
 
 
@@ -230,7 +257,11 @@ def learning_curve(side: str, model: Model, half_a: SynonymLexicon, half_b: Syno
         res, secs = learn(model, half_b, [p.text for p in pages])
         row: dict[str, Any] = {"pages": n_eff, "words": res.n_words, "seconds": round(secs, 2)}
         row.update(table_metrics(res, Farm("fixed", list(pages), farm.originals, farm.gold)))
-        row["restore"] = restore_metrics(res, held, held_orig, model)
+        scorer = model.with_lexicon(half_b)
+        site = site_features(res, page_flags(scorer, [p.text for p in pages]))
+        row["restore"] = restore_metrics(
+            res, held, held_orig, model, scorer=scorer, site_spun=site["spun_score"] >= THRESHOLD
+        )
         row.pop("wrong_seen3")
         out.append(row)
     return out
