@@ -6,7 +6,7 @@ three interfaces agree on what is an error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from despin.tables.pairs import LearnConfig, TableRow
     from despin.tables.site import SiteTable
     from despin.tracer import Index
+
+    # What ``table=`` accepts in detect and restore.
+    TableLike = SynonymLexicon | SiteTable | Sequence[TableRow] | str | Path | None
 
 
 @lru_cache(maxsize=4)
@@ -42,11 +45,31 @@ def load_table(path: str | Path) -> SynonymLexicon:
     return read_table(Path(path))
 
 
+def _as_lexicon(table: TableLike) -> SynonymLexicon | None:
+    """The lexicon a ``table`` argument stands for: a path, a learned table, its rows, or a lexicon."""
+    from despin.lexicon import SynonymLexicon
+    from despin.tables.pairs import TableRow, table_lexicon
+    from despin.tables.site import SiteTable
+
+    if table is None or isinstance(table, SynonymLexicon):
+        return table
+    if isinstance(table, (str, Path)):
+        return load_table(table)
+    if isinstance(table, SiteTable):
+        return table.lexicon()
+    if isinstance(table, (list, tuple)) and all(isinstance(r, TableRow) for r in table):
+        return table_lexicon(tuple(table))
+    raise TypeError(
+        "table must be a path to a TSV table, the rows despin.learn returns, the SiteTable "
+        f"despin.learn_site returns, or a SynonymLexicon; got {type(table).__name__}"
+    )
+
+
 def detect(
     text: str,
     *,
     model: Model | None = None,
-    table: SynonymLexicon | str | Path | None = None,
+    table: TableLike = None,
     threshold: float | None = None,
 ) -> Detection:
     """Score how likely ``text`` is spun, and list the suspicious spans.
@@ -56,20 +79,19 @@ def detect(
     Args:
         text: the document.
         model: a loaded bundle; the default bundle when None.
-        table: a learned spinner table (or its path) used on top of the lexicon.
+        table: a learned spinner table used on top of the lexicon: a TSV path, what :func:`learn` or
+            :func:`learn_site` returns, or a :class:`~despin.lexicon.SynonymLexicon`.
         threshold: the decision threshold; the bundle's calibrated default when None.
     """
     text = check_text(text, max_chars=MAX_CHARS)
-    if isinstance(table, (str, Path)):
-        table = load_table(table)
-    return (model or load_model()).detect(text, table=table, threshold=threshold)
+    return (model or load_model()).detect(text, table=_as_lexicon(table), threshold=threshold)
 
 
 def restore(
     text: str,
     *,
     model: Model | None = None,
-    table: SynonymLexicon | str | Path | None = None,
+    table: TableLike = None,
     remove_footer: bool = True,
     threshold: float | None = None,
     force: bool = False,
@@ -83,16 +105,15 @@ def restore(
     Args:
         text: the spun document.
         model: a loaded bundle; the default bundle when None.
-        table: a learned spinner table (or its path) used on top of the lexicon.
+        table: a learned spinner table used on top of the lexicon: a TSV path, what :func:`learn` or
+            :func:`learn_site` returns, or a :class:`~despin.lexicon.SynonymLexicon`.
         remove_footer: drop a spinner's source footer ("Sumber ...: OUTLET") from ``text``.
         threshold: the detection threshold; the bundle's calibrated default when None.
         force: change the words even when the text does not look spun.
     """
     text = check_text(text, max_chars=MAX_CHARS)
-    if isinstance(table, (str, Path)):
-        table = load_table(table)
     return (model or load_model()).restore(
-        text, table=table, remove_footer=remove_footer, threshold=threshold, force=force
+        text, table=_as_lexicon(table), remove_footer=remove_footer, threshold=threshold, force=force
     )
 
 

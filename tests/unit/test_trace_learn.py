@@ -6,6 +6,7 @@ import pytest
 
 from despin.errors import ConfigError
 from despin.lexicon import SynonymLexicon, parse_table
+from despin.model.bundle import Model
 from despin.spinner import spin
 from despin.tables.pairs import (
     LearnConfig,
@@ -116,3 +117,23 @@ def test_the_learn_verb_aligns_text_pairs_and_skips_unrelated_ones() -> None:
     assert all(r.count == 6 and r.prob == 1.0 for r in rows)
     with pytest.raises(InputError):
         despin.learn([("", sources[0])])
+
+
+def test_restore_takes_the_tables_the_learn_verbs_return(model: Model) -> None:
+    import despin
+
+    table = SynonymLexicon.from_pairs([("rumah", "kediaman"), ("besar", "agung")])
+    sources = [f"Rumah nomor {i} itu besar dan kami pergi ke kota {i} bersama warga." for i in range(6)]
+    spun = [spin(s, lexicon=table, rate=1.0, seed=1, footer=False, repeat=0.0, capitalize=0.0).text for s in sources]
+    rows = despin.learn(list(zip(spun, sources, strict=True)))
+    page = "Kediaman kami agung sekali dan kami senang tinggal di sana."
+    as_lexicon = SynonymLexicon.from_pairs((r.original, r.observed, float(r.count)) for r in rows)
+    expected = despin.restore(page, model=model, table=as_lexicon, force=True)
+    for given in (rows, tuple(rows)):
+        got = despin.restore(page, model=model, table=given, force=True)
+        assert got == expected and despin.detect(page, model=model, table=given) == expected.detection
+    assert expected.text != page  # the table made a difference
+    site = despin.learn_site(spun, model=model)
+    assert despin.restore(page, model=model, table=site) == despin.restore(page, model=model, table=site.lexicon())
+    with pytest.raises(TypeError, match="table must be"):
+        despin.restore(page, model=model, table={"agung": "besar"})  # type: ignore[arg-type]

@@ -21,11 +21,15 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from despin.errors import ConfigError
+from despin.lexicon import SynonymLexicon
 from despin.types import Substitution
 
+# Learned tables kept as lexicons: as many as the model keeps restorers for.
+TABLE_LEXICON_CACHE = 8
 _WORD_RE = re.compile(r"^[^\W\d_]+(?:['\u2019-][^\W\d_]+)*$")
 
 
@@ -80,6 +84,15 @@ class TableRow:
 
     def to_tsv(self) -> str:
         return f"{self.observed}\t{self.original}\t{self.count}\t{self.prob:.4f}"
+
+
+@lru_cache(maxsize=TABLE_LEXICON_CACHE)
+def table_lexicon(rows: tuple[TableRow, ...]) -> SynonymLexicon:
+    """A learned table as the lexicon ``restore(table=...)`` reads (counts as weights).
+
+    Cached, so that passing the same rows again reuses the model's restorer built for them.
+    """
+    return SynonymLexicon.from_pairs((r.original, r.observed, float(r.count)) for r in rows)
 
 
 def _words(phrase: str) -> list[str]:

@@ -28,7 +28,7 @@ from typing import Any
 from despin.lexicon import SynonymLexicon
 from despin.lm.base import LanguageModel
 from despin.tables.decipher import DecipherConfig, Decipherment, Entry, decipher
-from despin.tables.pairs import TableRow, format_table
+from despin.tables.pairs import TableRow, format_table, table_lexicon
 from despin.types import shown_score
 
 # Logistic curve over log10(explained share): fitted on benchmarks/farms.py dev sites (25 pages each).
@@ -117,7 +117,7 @@ class SiteTable:
 
     def lexicon(self) -> SynonymLexicon:
         """The table as a lexicon, for ``despin.restore(text, table=...)``."""
-        return SynonymLexicon.from_pairs((r.original, r.observed, float(r.count)) for r in self.rows)
+        return table_lexicon(self.rows)
 
     def to_dict(self) -> dict[str, Any]:
         return {
