@@ -96,6 +96,7 @@ def test_bad_records_are_reported_counted_and_fail_unless_skipped(tmp_path: Path
     write_jsonl(src, DOCS[:3])
     with open(src, "ab") as fh:
         fh.write(b'{"id": "a", "text": 5}\n{"id": 7, "text": "x"}\nnot json\n\xff\xfe\n\n["list"]\n')
+        fh.write(b'{"id": ["x"], "text": "ada"}\n{"id": true, "text": "ada"}\n')
     more = write_jsonl(tmp_path / "more.jsonl", [{"id": "doc-00000", "text": "another text"}, DOCS[3]])
     index = tmp_path / "refs.db"
     runner = CliRunner()
@@ -103,10 +104,12 @@ def test_bad_records_are_reported_counted_and_fail_unless_skipped(tmp_path: Path
     assert res.exit_code == 1
     counts = json.loads(res.stdout.splitlines()[0])
     # A number id is taken as its text ("7"), as a scan does; the blank line is a bad record too.
-    assert counts == {"read": 11, "added": 5, "duplicate": 0, "conflict": 1, "rejected": 5, "count": 5}
+    # An id that is a list or a boolean is rejected: it would be stored as its Python repr.
+    assert counts == {"read": 13, "added": 5, "duplicate": 0, "conflict": 1, "rejected": 7, "count": 5}
     assert counts["read"] == counts["added"] + counts["duplicate"] + counts["conflict"] + counts["rejected"]
-    for where in (f"{src}:4", f"{src}:6", f"{src}:7", f"{src}:8", f"{src}:9", "id 'doc-00000'"):
+    for where in (f"{src}:4", f"{src}:6", f"{src}:7", f"{src}:8", f"{src}:9", f"{src}:10", f"{src}:11"):
         assert where in res.stderr
+    assert "id 'doc-00000'" in res.stderr and "is not a string or an integer (list)" in res.stderr
     assert "not valid UTF-8" in res.stderr and "malformed JSON" in res.stderr
     again = runner.invoke(cli, ["index", "add", "--index", str(index), "--skip-bad", str(src)])
     assert again.exit_code == 0

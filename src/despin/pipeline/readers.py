@@ -97,7 +97,8 @@ class _Reader(Step):
         id_field: the record field holding the document id (optional in records; used in rejects).
         max_chars: longer texts are rejected (``text_too_long``); the API's limit by default.
         rejects: where rejected records go; None counts them and drops them.
-        require_id: reject records without a non-empty ``id_field`` (``missing_id``).
+        require_id: reject records without a non-empty ``id_field`` (``missing_id``), or whose id is
+            neither a string nor an integer (``id_not_string``).
     """
 
     def __init__(
@@ -175,8 +176,8 @@ class _Reader(Step):
         if not isinstance(record, dict):
             kind = "null" if record is None else type(record).__name__
             return Reject(shard, line, RejectReason.NOT_OBJECT, f"record is a JSON {kind}, not an object", raw)
-        doc_id = record.get(self.id_field)
-        doc_id = None if doc_id is None else str(doc_id)
+        raw_id = record.get(self.id_field)
+        doc_id = None if raw_id is None else str(raw_id)
         text = record.get(self.text_field)
 
         def bad(reason: RejectReason, detail: str) -> Reject:
@@ -184,6 +185,10 @@ class _Reader(Step):
 
         if self.require_id and not doc_id:
             return bad(RejectReason.MISSING_ID, f"id field {self.id_field!r} is missing or empty")
+        if self.require_id and (isinstance(raw_id, bool) or not isinstance(raw_id, (str, int))):
+            # A list or an object would be stored under its Python repr, which no user would look up.
+            kind = type(raw_id).__name__
+            return bad(RejectReason.ID_NOT_STRING, f"id field {self.id_field!r} is not a string or an integer ({kind})")
 
         if text is None:
             what = "is null" if self.text_field in record else "is missing"

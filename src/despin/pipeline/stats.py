@@ -53,6 +53,7 @@ class RejectReason(StrEnum):
     UNREADABLE_ROW_GROUP = "unreadable_row_group"
     MODEL_INPUT_ERROR = "model_input_error"
     MISSING_ID = "missing_id"  # a reader told to require ids (``despin index add``) found none
+    ID_NOT_STRING = "id_not_string"  # ... or an id that is neither a string nor an integer
 
 
 @dataclass
