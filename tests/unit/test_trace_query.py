@@ -119,3 +119,18 @@ def test_a_tiny_id_budget_still_uses_the_eight_rarest_tokens(index: Index) -> No
     assert full[0][0] == tiny[0][0]
     assert tiny[0][1] < full[0][1]  # fewer tokens scored
     assert trace(spun, index=index, max_ids=1).matches[0].source_id == source_id
+
+
+def test_a_few_common_words_found_far_apart_in_an_article_are_no_match(index: Index) -> None:
+    # Three of the commonest words of one indexed article, in its order: every word aligns, but they sit
+    # far apart in the source, as a short sentence of common words does in almost any long article.
+    words = DOCS[0][1].rstrip(".").split()
+    picked = [words[5], words[70], words[140]]
+    text = " ".join(picked) + "."
+    assert trace(text, index=index, threshold=0.0).matches == () or all(
+        m.score < DEFAULT_THRESHOLD for m in trace(text, index=index, threshold=0.0).matches
+    )
+    # The same words where they stand together in the article are the article's own text.
+    together = " ".join(words[60:75]) + "."
+    best = trace(together, index=index).matches
+    assert best and best[0].source_id == DOCS[0][0] and best[0].score > DEFAULT_THRESHOLD

@@ -49,6 +49,12 @@ _ANCHOR_GRAMS = (1, 4)
 # within it, before it is cut along its diagonal.
 _MAX_DEPTH = 4
 
+# A source more than this many times as long as the spun text (plus the slack, in tokens) is aligned
+# only in its best window of that length: see :meth:`Aligner._window`. A spun copy is about as long as
+# its source (a spinner adds words more often than it drops them), so whole copies align whole.
+WINDOW_FACTOR = 2.0
+WINDOW_SLACK = 20
+
 Run = tuple[int, int, int]  # (i, j, size): a[i : i + size] == b[j : j + size]
 
 
@@ -120,6 +126,10 @@ class Aligner:
         by_key = {k: weight(k) for k in set(keys)} if weight else {}
         weights = [by_key.get(k, 1.0) if c else 0.0 for k, c in zip(keys, content, strict=True)]
         self._content = content
+        # Weight of each spun word id, for finding where in a long source the spun text sits.
+        self._id_weight = np.zeros(len(self._vocab), dtype=np.float64)
+        for i, w in zip(self._ids, weights, strict=True):
+            self._id_weight[i] = w
         self._n_prefix = [0, *accumulate(int(c) for c in content)]
         self._w_prefix = [0.0, *accumulate(weights)]
         self._spun_spans: list[tuple[int, int]] | None = None
@@ -134,19 +144,21 @@ class Aligner:
             return replace(last[1], substitutions=self._evidence(source, last[2]) if last[2] else ())
         vocab = self._vocab
         src_ids = [vocab.get(k, -1) for k in _keys(source)]  # -1: a word the spun text lacks
+        w0, w1 = self._window(src_ids)
         n_pre, w_pre, max_block = self._n_prefix, self._w_prefix, self.max_block
         n_equal = 0
         w_equal = 0.0
         blocks: list[tuple[int, int, int, int]] = []  # the differences between matched runs
-        i_end = j_end = 0
-        for i, j, size in _matching_runs(self._ids, src_ids, self.max_cells):
+        i_end, j_end = 0, w0
+        for i, j, size in _matching_runs(self._ids, src_ids[w0:w1], self.max_cells):
+            j += w0
             if i > i_end or j > j_end:
                 blocks.append((i_end, i, j_end, j))
             i_end, j_end = i + size, j + size
             n_equal += n_pre[i_end] - n_pre[i]
             w_equal += w_pre[i_end] - w_pre[i]
-        if i_end < len(self._ids) or j_end < len(src_ids):
-            blocks.append((i_end, len(self._ids), j_end, len(src_ids)))
+        if i_end < len(self._ids) or j_end < w1:
+            blocks.append((i_end, len(self._ids), j_end, w1))
         subs = [
             b
             for b in blocks
@@ -158,6 +170,25 @@ class Aligner:
             self._last = (source, counts, subs)
             return counts
         return replace(counts, substitutions=self._evidence(source, subs) if subs else ())
+
+    def _window(self, src_ids: list[int]) -> tuple[int, int]:
+        """The part of the source the spun text is aligned to: all of it, unless it is much longer.
+
+        A source longer than :data:`WINDOW_FACTOR` times the spun text is cut to the window of that many
+        tokens that holds the most weight of the spun text's words. An alignment over the whole of a
+        long source lets a short text take each of its words from wherever it occurs first (three
+        common words "match" any long article, and a quoted paragraph is matched piecemeal across the
+        article); within the window, the spun text is aligned where it actually sits.
+        """
+        n, m = len(self._ids), len(src_ids)
+        width = int(WINDOW_FACTOR * n) + WINDOW_SLACK
+        if m <= width:
+            return 0, m
+        ids = np.asarray(src_ids, dtype=np.int64)
+        weight = np.where(ids >= 0, self._id_weight[np.maximum(ids, 0)], 0.0)
+        total = np.concatenate(([0.0], np.cumsum(weight)))
+        start = int(np.argmax(total[width:] - total[:-width]))
+        return start, start + width
 
     def _evidence(self, source: str, blocks: list[tuple[int, int, int, int]]) -> tuple[Substitution, ...]:
         if self._spun_spans is None:

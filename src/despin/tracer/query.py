@@ -23,6 +23,11 @@ MIN_RETRIEVAL_RATIO = 0.2
 # The 64 rarest query tokens: names, numbers and rare terms, which a thesaurus cannot swap.
 DEFAULT_QUERY_FEATURES = 64
 
+# A spun sentence keeps most of its words; a few common words found in an unrelated article keep 2 or
+# 3. Below this many kept words the score is scaled down, so that 3 never reach DEFAULT_THRESHOLD and
+# 4 do only with everything else explained.
+MIN_EQUAL_WORDS = 8
+
 _RUN_RE = re.compile(r"[^\W_]+")
 
 
@@ -32,9 +37,12 @@ def match_score(a: Alignment) -> float:
     Why this mix (measured on benchmarks/trace.py): coverage alone separates spun copies from unrelated
     articles best (a spinner leaves short substitution blocks between kept words; an unrelated article
     aligns in long, ragged gaps), and the IDF-weighted share of words kept in order stops a short text
-    of common words from scoring high on coverage alone.
+    of common words from scoring high on coverage alone. A text of a few words is explained by almost
+    any article (two of them kept, one "substituted"): below :data:`MIN_EQUAL_WORDS` words kept in
+    order, the score is scaled down in proportion.
     """
-    return (2.0 * a.coverage + a.weighted_match) / 3.0
+    evidence = min(1.0, a.n_equal / MIN_EQUAL_WORDS)
+    return (2.0 * a.coverage + a.weighted_match) / 3.0 * evidence
 
 
 def trace(
