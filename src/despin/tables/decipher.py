@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from despin.errors import ConfigError
 from despin.lexicon import SynonymLexicon
@@ -448,6 +448,25 @@ def decipher(
         config: the knobs (:class:`DecipherConfig`).
     """
     cfg = config or DecipherConfig()
+    # Learn from the pages in an order of their texts: sampling, capped occurrence lists and float sums
+    # all follow page order, and the same pages in another order must give the same table.
+    order = sorted(range(len(pages)), key=lambda k: pages[k])
+    result = _decipher([pages[k] for k in order], lm=lm, vocab=vocab, lexicon=lexicon, neighbours=neighbours, cfg=cfg)
+    evidence = [0.0] * len(pages)
+    for rank, k in enumerate(order):
+        evidence[k] = result.page_evidence[rank]
+    return replace(result, page_evidence=tuple(evidence))
+
+
+def _decipher(
+    pages: Sequence[str],
+    *,
+    lm: LanguageModel,
+    vocab: Mapping[str, int],
+    lexicon: SynonymLexicon,
+    neighbours: Mapping[str, Sequence[str]],
+    cfg: DecipherConfig,
+) -> Decipherment:
     site = SiteText.from_pages(pages)
     sources = CandidateSources.build(lexicon, neighbours)
     weights: list[float] = [1.0] * len(pages)
