@@ -142,7 +142,7 @@ def test_trace_of_unrelated_text_has_no_matches(client: httpx.Client) -> None:
         ("/v1/detect", {"text": 42}, "text: Input should be a valid string"),
         ("/v1/detect", {"text": None}, "text: Input should be a valid string"),
         ("/v1/detect", {"text": ["a"]}, "text: Input should be a valid string"),
-        ("/v1/detect", {"text": "   \n "}, "text: text is empty"),
+        ("/v1/detect", {"text": "   \n "}, "field 'text': text is empty"),
         ("/v1/restore", {"text": "halo", "table": "/etc/passwd"}, "table: unknown field"),
         ("/v1/restore", {"text": "halo", "model": "/tmp"}, "model: unknown field"),
         (

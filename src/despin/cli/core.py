@@ -43,7 +43,7 @@ def detect(source: str, model_dir: Path | None, threshold: float | None, table: 
     \b
     Example:
         despin detect article.txt
-        {"spun_score": 0.97, "is_spun": true, "spans": [{"start": 12, "end": 19, ...}]}
+        {"spun_score":0.97,"is_spun":true,"spans":[{"start":12,"end":19,...}]}
     """
     text = read_input(source)
     emit_json(api.detect(text, model=api.load_model(model_dir), table=table, threshold=threshold).to_dict())
@@ -71,7 +71,7 @@ def restore(
     \b
     Example:
         despin restore spun.txt --json
-        {"spun_score": 0.97, "is_spun": true, "text": "...", "edits": [...]}
+        {"spun_score":0.97,"is_spun":true,"text":"...","edits":[...]}
     """
     text = read_input(source)
     result = api.restore(

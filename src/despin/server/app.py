@@ -250,7 +250,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
                 "PayloadTooLarge",
                 f"text is {size:,} bytes of UTF-8, over this server's {settings.max_bytes:,}-byte limit",
             )
-        return check_text(text, name="text")
+        return check_text(text, name="field 'text'")
 
     @app.post(
         "/v1/detect",
