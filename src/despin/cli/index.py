@@ -104,7 +104,7 @@ def index_add(
     "full: quick, then every row's checksum (adds 'checked': rows per table).",
 )
 def index_stats(index_path: str, verify: str) -> None:
-    """Print {count, size_bytes, config, header} of an index as JSON.
+    """Print {path, count, batches, size_bytes, config, header} of an index as JSON.
 
     \b
     Example:
