@@ -231,7 +231,8 @@ class ScanStats:
         """A few human-readable lines for the end of ``despin scan``."""
         t = self.total
         lines = [
-            f"scanned {len(self.shards)} shards ({len(self.skipped)} already done) into {self.out_dir}",
+            f"scanned {len(self.shards)} shard{'' if len(self.shards) == 1 else 's'} "
+            f"({len(self.skipped)} already done) into {self.out_dir}",
             f"  input {t[Stat.INPUT]:,} = output {t[Stat.OUTPUT]:,} + filtered {t[Stat.FILTERED]:,}"
             f" + rejected {t[Stat.REJECTED]:,}",
             f"  flagged as spun: {t[Stat.FLAGGED]:,} of {t[Stat.SCORED]:,} scored ({self.share_flagged:.1%})",
@@ -299,7 +300,7 @@ def _check_job_file(out_dir: Path, options: ScanOptions) -> None:
             theirs = json.loads(path.read_bytes())
         except ValueError:
             theirs = {}
-        if theirs.get("fingerprint") != mine["fingerprint"]:
+        if theirs.get("fingerprint") != mine["fingerprint"] and _finished_tasks(out_dir):
             old, new = theirs.get("options", {}), asdict(options)
             diff = sorted(k for k in new if old.get(k) != new[k])
             raise ConfigError(
@@ -307,8 +308,29 @@ def _check_job_file(out_dir: Path, options: ScanOptions) -> None:
                 f"(differs in: {', '.join(diff) or 'version'}); "
                 "use another output directory, or delete this one to start over"
             )
-        return
+        if theirs.get("fingerprint") == mine["fingerprint"]:
+            return
+    # New, or a job that never finished a task (it failed at start-up): these options take over.
     write_atomic(path, json.dumps(mine, sort_keys=True, indent=1).encode() + b"\n")
+
+
+def _finished_tasks(out_dir: Path) -> bool:
+    """Whether any task of a scan in ``out_dir`` (a shard, or a grouped scan's stage) left its marker."""
+    for stage in (out_dir, out_dir / "groups", out_dir / "tables"):
+        markers = stage / "completions"
+        if markers.is_dir() and any(markers.iterdir()):
+            return True
+    return False
+
+
+def _refuse_inputs_inside(out: Path, shards: Sequence[Shard]) -> None:
+    """Outputs go under ``out``: an input shard there could be overwritten by one, so none may be."""
+    for shard in shards:
+        if Path(shard.path).is_relative_to(out):
+            raise ConfigError(
+                f"input shard {shard.path} is inside the output directory {out}, where the scan's outputs "
+                "could overwrite it; choose an output directory outside the inputs"
+            )
 
 
 def make_executor(
@@ -413,6 +435,7 @@ def scan(
             raise ConfigError(f"min_group_pages and group_tasks must be >= 1, got {min_group_pages}, {group_tasks}")
     out = Path(out_dir).resolve()
     shards = find_shards([inputs] if isinstance(inputs, str | Path) else inputs, exclude=out)
+    _refuse_inputs_inside(out, shards)
     runner = make_executor(executor, workers=workers, ray_address=ray_address)
     table_s = str(Path(table).resolve()) if table is not None else None
     index_s = str(Path(index).resolve()) if index is not None else None
