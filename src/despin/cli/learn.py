@@ -9,8 +9,9 @@ ones are still learned from, and the command exits 1 unless ``--skip-bad`` is gi
 from __future__ import annotations
 
 import contextlib
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
@@ -29,31 +30,67 @@ from despin.tables.pairs import (
     pairs_from_trace,
 )
 from despin.textio import MAX_CHARS, check_text
+from despin.types import shown_score
 
 _LEARN = LearnConfig()
 
 
-def _learn_inputs(path: Path, bad: Rejects) -> Iterator[tuple[list[tuple[str, str]], bool]]:
-    """Candidate entries per record: {"spun", "source"} texts, or a `despin trace` result."""
+def _learn_inputs(path: Path, bad: Rejects) -> list[tuple[list[tuple[str, str]], bool]]:
+    """Candidate entries per record: {"spun", "source"} texts, or a `despin trace` result.
+
+    The file's bad records go to ``bad`` in line order, whether the reader or this function refused them.
+    """
     mine = Rejects()
     items = list(read_values(path, mine))
     if mine.items and (not items or items[0][0] != 1):  # maybe one pretty-printed JSON document
         with contextlib.suppress(orjson.JSONDecodeError, OSError):
             items, mine = [(1, orjson.loads(path.read_bytes()))], Rejects()
-    bad.items.extend(mine.items)
+    out: list[tuple[list[tuple[str, str]], bool]] = []
     for lineno, rec in items:
+        if isinstance(rec, list) and not rec:
+            mine.add(f"{path}:{lineno}", "an empty JSON list: no pair to learn from")
         for k, obj in enumerate(rec if isinstance(rec, list) else [rec]):
             place = f"{path}:{lineno}" + (f"[{k}]" if isinstance(rec, list) else "")
             if isinstance(obj, dict) and all(isinstance(obj.get(k), str) for k in ("spun", "source")):
                 found, coverage = pairs_from_texts(obj["spun"], obj["source"])
-                yield found, coverage >= MIN_PAIR_COVERAGE
+                out.append((found, coverage >= MIN_PAIR_COVERAGE))
             elif isinstance(obj, dict) and "matches" in obj:
                 try:
-                    yield pairs_from_trace(obj), True
+                    out.append((pairs_from_trace(obj), True))
                 except ValueError as exc:
-                    bad.add(place, str(exc))
+                    mine.add(place, str(exc))
             else:
-                bad.add(place, 'expected {"spun": TEXT, "source": TEXT} or a `despin trace` result')
+                mine.add(place, 'expected {"spun": TEXT, "source": TEXT} or a `despin trace` result')
+    bad.items.extend(sorted(mine.items, key=lambda item: _line_of(item[0])))
+    return out
+
+
+def _line_of(place: str) -> int:
+    """The line (or row) number of a ``FILE:LINE``, ``FILE:LINE[k]`` or ``FILE:row N`` place; 0 for ``FILE``."""
+    found = re.search(r":(?:row )?(\d+)(?:\[\d+\])?$", place)
+    return int(found.group(1)) if found else 0
+
+
+def _check_outputs(inputs: Iterable[str], outputs: Iterable[Path]) -> None:
+    """Refuse, before any work, outputs that cannot be written or that would overwrite an input or each other."""
+    seen: dict[Path, Path] = {}
+    sources = {Path(i).resolve() for i in inputs}
+    for out in outputs:
+        resolved = out.resolve()
+        if not resolved.parent.is_dir():
+            raise click.ClickException(f"cannot write {out}: directory {out.parent} does not exist")
+        if resolved in sources:
+            raise click.ClickException(f"{out} is also an input: writing it would destroy the input")
+        if resolved in seen:
+            raise click.ClickException(f"{seen[resolved]} and {out} are the same file: give each output its own")
+        seen[resolved] = out
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @cli.command("learn")
@@ -119,6 +156,7 @@ def learn_command(
         return
     if report_path:
         raise click.UsageError("--report needs --unsupervised")
+    _check_outputs(pairs, [Path(output)])
     bad = Rejects()
     found: list[tuple[str, str]] = []
     n_records = n_unaligned = 0
@@ -127,9 +165,12 @@ def learn_command(
             n_records += 1
             n_unaligned += 0 if aligned else 1
             found.extend(entries)
+    if not n_records:
+        bad.report(skip_bad=True)
+        raise click.ClickException("no pairs to learn from")
     rows = learn_table(found, LearnConfig(min_count=min_count, min_prob=min_prob))
     comment = f"despin learn: {n_records} pairs, {len(found)} aligned substitutions, {len(rows)} entries"
-    Path(output).write_text(format_table(rows, comment=comment), encoding="utf-8")
+    _write(Path(output), format_table(rows, comment=comment))
     emit_json(
         {
             "records": n_records + len(bad),
@@ -160,7 +201,7 @@ def _site_pages(path: Path, text_field: str, bad: Rejects) -> Iterator[str]:
     try:
         yield check_text(text, name=str(path), max_chars=MAX_CHARS)
     except InputError as exc:
-        bad.add(str(path), str(exc))
+        bad.add(str(path), str(exc).removeprefix(f"{path}: "))
 
 
 def _learn_unsupervised(
@@ -169,31 +210,36 @@ def _learn_unsupervised(
     from despin.tables import report as report_mod
 
     t0 = time.perf_counter()
+    outputs = [Path(output)]
+    if report_path:
+        rp = Path(report_path)
+        outputs += [rp] if rp.suffix.lower() in (".html", ".htm") else [rp, rp.with_suffix(".svg")]
+    _check_outputs(files, outputs)
     bad = Rejects()
     pages = [page for f in files for page in _site_pages(Path(f), text_field, bad)]
     if not pages:
-        bad.report(skip_bad=skip_bad)
+        bad.report(skip_bad=True)
         raise click.ClickException("no pages to learn from")
     site = api.learn_site(pages)
     comment = (
         f"despin learn --unsupervised: {site.pages} pages, {site.words} words, {len(site.rows)} entries, "
         f"spun_score {site.spun_score:.4f}"
     )
-    Path(output).write_text(site.table_text(comment=comment), encoding="utf-8")
+    _write(Path(output), site.table_text(comment=comment))
     if report_path:
         rp = Path(report_path)
         if rp.suffix.lower() in (".html", ".htm"):
-            rp.write_text(report_mod.html_report(site), encoding="utf-8")
+            _write(rp, report_mod.html_report(site))
         else:
             svg = rp.with_suffix(".svg")
-            svg.write_text(report_mod.frequency_svg(site), encoding="utf-8")
-            rp.write_text(report_mod.markdown(site, plot_path=svg.name), encoding="utf-8")
+            _write(svg, report_mod.frequency_svg(site))
+            _write(rp, report_mod.markdown(site, plot_path=svg.name))
     emit_json(
         {
             "pages": site.pages,
             "words": site.words,
             "entries": len(site.rows),
-            "spun_score": round(site.spun_score, 4),
+            "spun_score": shown_score(site.spun_score),
             "is_spun": site.is_spun,
             "pages_flagged": site.pages_flagged,
             "output": output,

@@ -5,6 +5,7 @@ They do no I/O, so the caller decides the encoding: mythes-id is ISO-8859-1, Wor
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 
 from despin.errors import LexiconError
@@ -89,6 +90,15 @@ def parse_table(lines: Iterable[str], *, source: str = "table") -> Iterator[tupl
                 weight = float(fields[2])
             except ValueError:
                 raise LexiconError(f"{source}:{lineno}: count {fields[2]!r} is not a number") from None
+            if not 0.0 < weight < math.inf:
+                raise LexiconError(f"{source}:{lineno}: count {fields[2]!r} must be a positive number")
+        if len(fields) >= 4 and fields[3].strip():
+            try:
+                prob = float(fields[3])
+            except ValueError:
+                raise LexiconError(f"{source}:{lineno}: probability {fields[3]!r} is not a number") from None
+            if not 0.0 <= prob <= 1.0:
+                raise LexiconError(f"{source}:{lineno}: probability {fields[3]!r} must lie in [0, 1]")
         observed, original = _clean(fields[0]), _clean(fields[1])
         if observed and original and observed != original:
             yield original, observed, weight
