@@ -112,10 +112,16 @@ WORDS = st.lists(st.sampled_from(["rumah", "besar", "agung", "itu", "kami", "per
 @settings(max_examples=200, deadline=None)
 @given(WORDS, WORDS)
 def test_fast_lcs_equals_reference(a: list[str], b: list[str]) -> None:
-    spun, source = " ".join(a), " ".join(b)
-    al = align(spun, source)
-    assert al.n_equal == lcs_length(a, b)
+    ids: dict[str, int] = {}
+    runs = _matching_runs([ids.setdefault(w, len(ids)) for w in a], [ids.setdefault(w, len(ids)) for w in b])
+    assert sum(size for _, _, size in runs) == lcs_length(a, b)
+    al = align(" ".join(a), " ".join(b))
     assert al.n_spun == len(a)
+    # The whole source is aligned unless it is much longer than the spun text (then only a window of it).
+    if len(b) <= WINDOW_FACTOR * len(a) + WINDOW_SLACK:
+        assert al.n_equal == lcs_length(a, b)
+    else:
+        assert al.n_equal <= lcs_length(a, b)
 
 
 @settings(max_examples=200, deadline=None)
@@ -353,3 +359,9 @@ def test_a_long_spun_copy_is_aligned_in_linear_time_and_bounded_pieces(monkeypat
     assert a.n_equal == 120_000 - len(range(0, 120_000, 7))
     assert a.n_substituted > 0.99 * len(range(0, 120_000, 7)) and a.coverage > 0.999
     assert all(s.spun == "anyar" for s in a.substitutions)
+
+
+def test_a_text_without_tokens_aligns_to_a_long_source_as_nothing() -> None:
+    for spun in ("", "  ", "..."):
+        al = align(spun, "rumah " * 60)
+        assert al.n_equal == 0 and al.substitutions == () and (spun != "..." or al.n_spun == 0)

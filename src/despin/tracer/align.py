@@ -182,7 +182,7 @@ class Aligner:
         """
         n, m = len(self._ids), len(src_ids)
         width = int(WINDOW_FACTOR * n) + WINDOW_SLACK
-        if m <= width:
+        if m <= width or not self._vocab:
             return 0, m
         ids = np.asarray(src_ids, dtype=np.int64)
         weight = np.where(ids >= 0, self._id_weight[np.maximum(ids, 0)], 0.0)
