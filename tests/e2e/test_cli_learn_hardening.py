@@ -9,6 +9,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from despin.cli import cli
+from despin.errors import ConfigError
+from despin.lexicon.synonyms import SynonymLexicon
 
 SOURCE = "Harga cabai di pasar induk naik tajam menjelang akhir pekan karena pasokan dari petani berkurang."
 SPUN = "Harga cabai di pasar induk naik tajam menjelang akhir pekan sebab pasokan dari petani menurun."
@@ -61,6 +63,22 @@ def test_an_output_that_is_an_input_or_another_output_is_refused(tmp_path: Path)
     assert res.exit_code == 1 and "same file" in res.stderr
 
 
+def test_an_output_hard_linked_to_an_input_is_refused(tmp_path: Path) -> None:
+    site = pages_file(tmp_path / "site.jsonl")
+    before = site.read_bytes()
+    (tmp_path / "link.jsonl").hardlink_to(site)
+    res = run("learn", "--unsupervised", str(site), "-o", str(tmp_path / "link.jsonl"))
+    assert res.exit_code == 1 and f"is also the input {site}" in res.stderr
+    assert site.read_bytes() == before
+
+
+def test_an_output_under_a_file_is_a_one_line_error(tmp_path: Path) -> None:
+    site = pages_file(tmp_path / "site.jsonl")
+    res = run("learn", "--unsupervised", str(site), "-o", str(site / "t.tsv"))
+    assert res.exit_code == 1
+    assert res.stderr.strip() == f"Error: cannot write {site / 't.tsv'}: {site} is not a directory"
+
+
 def test_every_pair_record_is_learned_from_or_rejected_in_line_order(tmp_path: Path) -> None:
     lines = [good_pair(), "[]", '{"spun": 1}', "not json", "[]", good_pair()]
     res = run("learn", str(pairs_file(tmp_path / "p.jsonl", lines)), "-o", str(tmp_path / "t.tsv"), "--skip-bad")
@@ -75,10 +93,27 @@ def test_every_pair_record_is_learned_from_or_rejected_in_line_order(tmp_path: P
 def test_nothing_to_learn_from_is_an_error_in_both_modes(tmp_path: Path) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
-    for extra in ([], ["--unsupervised"]):
+    for extra, what in (([], "pairs"), (["--unsupervised"], "pages")):
         res = run("learn", *extra, str(empty), "-o", str(tmp_path / "t.tsv"))
-        assert res.exit_code == 1 and "to learn from" in res.stderr
+        assert res.exit_code == 1 and f"Error: no {what} to learn from in {empty}" in res.stderr
     assert not (tmp_path / "t.tsv").exists()
+
+
+def test_pairs_without_a_substitution_are_nothing_to_learn_from(tmp_path: Path) -> None:
+    unchanged = json.dumps({"spun": SOURCE, "source": SOURCE})
+    unrelated = json.dumps({"spun": "Murid baru itu membaca buku cerita rakyat.", "source": SOURCE})
+    pairs = pairs_file(tmp_path / "p.jsonl", [unchanged, unrelated, "[]"])
+    res = run("learn", str(pairs), "-o", str(tmp_path / "t.tsv"), "--skip-bad")
+    assert res.exit_code == 1 and not (tmp_path / "t.tsv").exists()
+    assert f"{pairs}:3: " in res.stderr  # the rejected record is still named
+    assert f"Error: no substitutions to learn from in {pairs}: 2 pair(s), 1 of them unaligned" in res.stderr
+
+
+def test_pages_without_words_are_nothing_to_learn_from(tmp_path: Path) -> None:
+    pages = pairs_file(tmp_path / "s.jsonl", [json.dumps({"text": "123 -- 456 !!!"}), json.dumps({"text": "..."})])
+    res = run("learn", "--unsupervised", str(pages), "-o", str(tmp_path / "t.tsv"))
+    assert res.exit_code == 1 and not (tmp_path / "t.tsv").exists()
+    assert f"Error: no words to learn from in {pages}: 2 page(s) without words" in res.stderr
 
 
 def test_a_blank_text_page_is_named_once(tmp_path: Path) -> None:
@@ -104,3 +139,8 @@ def test_a_table_with_a_bad_count_or_probability_is_named_with_its_line(tmp_path
     table.write_text(f"# a table\n{row}\n", encoding="utf-8")
     res = run("restore", "--table", str(table), "-", stdin="Rumah itu agung sekali.")
     assert res.exit_code == 1 and f"{table}:2: {message}" in res.stderr
+
+
+def test_a_bad_synonym_weight_names_the_entry() -> None:
+    with pytest.raises(ConfigError, match=r"synonym weight of 'besar' -> 'agung' must be positive, got -5.0"):
+        SynonymLexicon({"besar": {"raya": 2.0, "agung": -5.0}})

@@ -9,6 +9,7 @@ ones are still learned from, and the command exits 1 unless ``--skip-bad`` is gi
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import time
 from collections.abc import Iterable, Iterator
@@ -73,17 +74,29 @@ def _line_of(place: str) -> int:
 
 def _check_outputs(inputs: Iterable[str], outputs: Iterable[Path]) -> None:
     """Refuse, before any work, outputs that cannot be written or that would overwrite an input or each other."""
-    seen: dict[Path, Path] = {}
-    sources = {Path(i).resolve() for i in inputs}
+    seen: list[Path] = []
+    sources = [Path(i) for i in inputs]
     for out in outputs:
-        resolved = out.resolve()
-        if not resolved.parent.is_dir():
+        parent = out.resolve().parent
+        if not parent.exists():
             raise click.ClickException(f"cannot write {out}: directory {out.parent} does not exist")
-        if resolved in sources:
-            raise click.ClickException(f"{out} is also an input: writing it would destroy the input")
-        if resolved in seen:
-            raise click.ClickException(f"{seen[resolved]} and {out} are the same file: give each output its own")
-        seen[resolved] = out
+        if not parent.is_dir():
+            raise click.ClickException(f"cannot write {out}: {out.parent} is not a directory")
+        source = next((s for s in sources if _same_file(s, out)), None)
+        if source is not None:
+            also = "an input" if str(source) == str(out) else f"the input {source}"
+            raise click.ClickException(f"{out} is also {also}: writing it would destroy the input")
+        other = next((o for o in seen if _same_file(o, out)), None)
+        if other is not None:
+            raise click.ClickException(f"{other} and {out} are the same file: give each output its own")
+        seen.append(out)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file: by inode where both exist (hard links too), else by resolved path."""
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
 
 
 def _write(path: Path, text: str) -> None:
@@ -165,9 +178,9 @@ def learn_command(
             n_records += 1
             n_unaligned += 0 if aligned else 1
             found.extend(entries)
-    if not n_records:
+    if not found:
         bad.report(skip_bad=True)
-        raise click.ClickException("no pairs to learn from")
+        raise click.ClickException(_nothing_learned(pairs, n_records, n_unaligned))
     rows = learn_table(found, LearnConfig(min_count=min_count, min_prob=min_prob))
     comment = f"despin learn: {n_records} pairs, {len(found)} aligned substitutions, {len(rows)} entries"
     _write(Path(output), format_table(rows, comment=comment))
@@ -183,6 +196,14 @@ def learn_command(
         }
     )
     bad.report(skip_bad=skip_bad)
+
+
+def _nothing_learned(files: tuple[str, ...], n_records: int, n_unaligned: int) -> str:
+    """Why no table can be learned from pair files: no usable record, or records with no substitution."""
+    where = ", ".join(files)
+    if not n_records:
+        return f"no pairs to learn from in {where}"
+    return f"no substitutions to learn from in {where}: {n_records} pair(s), {n_unaligned} of them unaligned"
 
 
 def _site_pages(path: Path, text_field: str, bad: Rejects) -> Iterator[str]:
@@ -219,8 +240,11 @@ def _learn_unsupervised(
     pages = [page for f in files for page in _site_pages(Path(f), text_field, bad)]
     if not pages:
         bad.report(skip_bad=True)
-        raise click.ClickException("no pages to learn from")
+        raise click.ClickException(f"no pages to learn from in {', '.join(files)}")
     site = api.learn_site(pages)
+    if not site.words:  # pages of digits and punctuation only: no word to decipher
+        bad.report(skip_bad=True)
+        raise click.ClickException(f"no words to learn from in {', '.join(files)}: {site.pages} page(s) without words")
     comment = (
         f"despin learn --unsupervised: {site.pages} pages, {site.words} words, {len(site.rows)} entries, "
         f"spun_score {site.spun_score:.4f}"

@@ -97,6 +97,7 @@ def parse_table(lines: Iterable[str], *, source: str = "table") -> Iterator[tupl
                 prob = float(fields[3])
             except ValueError:
                 raise LexiconError(f"{source}:{lineno}: probability {fields[3]!r} is not a number") from None
+            # 0 stays valid: `despin learn --min-prob 0` writes a rare original's share rounded, as 0.0000.
             if not 0.0 <= prob <= 1.0:
                 raise LexiconError(f"{source}:{lineno}: probability {fields[3]!r} must lie in [0, 1]")
         observed, original = _clean(fields[0]), _clean(fields[1])

@@ -33,8 +33,9 @@ class SynonymLexicon:
         fwd: dict[str, dict[str, float]] = {}
         for word, syns in forward.items():
             clean = {s: float(w) for s, w in syns.items() if s != word}
-            if any(w <= 0 for w in clean.values()):
-                raise ConfigError(f"synonym weights of {word!r} must be positive")
+            bad = next(((s, w) for s, w in clean.items() if w <= 0), None)
+            if bad is not None:
+                raise ConfigError(f"synonym weight of {word!r} -> {bad[0]!r} must be positive, got {bad[1]}")
             if clean:
                 fwd[word] = clean
         self._forward = fwd
