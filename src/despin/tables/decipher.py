@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from despin.errors import ConfigError
 from despin.lexicon import SynonymLexicon
@@ -451,23 +451,7 @@ def decipher(
     # Learn from the pages in an order of their texts: sampling, capped occurrence lists and float sums
     # all follow page order, and the same pages in another order must give the same table.
     order = sorted(range(len(pages)), key=lambda k: pages[k])
-    result = _decipher([pages[k] for k in order], lm=lm, vocab=vocab, lexicon=lexicon, neighbours=neighbours, cfg=cfg)
-    evidence = [0.0] * len(pages)
-    for rank, k in enumerate(order):
-        evidence[k] = result.page_evidence[rank]
-    return replace(result, page_evidence=tuple(evidence))
-
-
-def _decipher(
-    pages: Sequence[str],
-    *,
-    lm: LanguageModel,
-    vocab: Mapping[str, int],
-    lexicon: SynonymLexicon,
-    neighbours: Mapping[str, Sequence[str]],
-    cfg: DecipherConfig,
-) -> Decipherment:
-    site = SiteText.from_pages(pages)
+    site = SiteText.from_pages([pages[k] for k in order])
     sources = CandidateSources.build(lexicon, neighbours)
     weights: list[float] = [1.0] * len(pages)
     phrases, counts, expected, deficits, cand_sets = _pass(site, weights, lm, vocab, sources, cfg)
@@ -481,7 +465,10 @@ def _decipher(
             evidence = _page_evidence(phrases, site)
     entries = _entries(phrases, site, counts, expected, weights, cfg)
     freq = _frequencies(counts, expected, {e.observed for e in entries} | {e.original for e in entries})
-    return Decipherment(tuple(entries), len(pages), site.total_words, tuple(evidence), freq, cand_sets)
+    by_page = [0.0] * len(pages)  # back in the caller's page order
+    for rank, k in enumerate(order):
+        by_page[k] = evidence[rank]
+    return Decipherment(tuple(entries), len(pages), site.total_words, tuple(by_page), freq, cand_sets)
 
 
 def _page_evidence(phrases: list[_Phrase], site: SiteText) -> list[float]:
