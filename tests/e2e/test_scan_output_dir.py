@@ -64,3 +64,15 @@ def test_a_scan_that_fails_at_start_up_does_not_block_the_corrected_rerun(tmp_pa
     # Once a shard is done, other options are refused as before: the outputs belong to that job.
     again = CliRunner().invoke(cli, ["scan", str(corpus), "-o", str(out), "--restore"])
     assert again.exit_code == 1 and "other options" in again.stderr
+
+
+def test_a_rerun_with_fewer_inputs_names_the_earlier_shards_it_does_not_count(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "in")
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["scan", str(corpus), "-o", str(out)]).exit_code == 0
+    res = CliRunner().invoke(cli, ["scan", str(corpus / "b.jsonl"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "1 shard an earlier run finished here is not among these inputs" in res.stderr and "a" in res.stderr
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["other_shards"] == ["a"] and stats["n_shards"] == 1
+    assert stats["input"] == stats["output"] + stats["filtered"] + stats["rejected"] == 2

@@ -175,6 +175,9 @@ class ScanStats:
     executor: str
     workers: int | None
     groups: dict[str, Any] | None = None  # a grouped scan's summary (see groups.json)
+    # Shards an earlier run in this directory finished that are not among this run's inputs: their
+    # outputs stay in the directory, and are not in these counts.
+    other_shards: tuple[str, ...] = ()
 
     def __getitem__(self, key: Stat) -> int:
         return self.total[key]
@@ -212,6 +215,7 @@ class ScanStats:
             "task_seconds": round(t.timers.get("task", 0.0), 3),
             "executor": self.executor,
             "workers": self.workers,
+            "other_shards": list(self.other_shards),
             **({"groups": self.groups} if self.groups is not None else {}),
             "total": t.to_dict(),
             "shards": {
@@ -249,6 +253,14 @@ class ScanStats:
         if t.reasons:
             reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(t.reasons.items()))
             lines.append(f"  rejects ({reasons}): {self.out_dir / 'rejects'}")
+        if self.other_shards:
+            n = len(self.other_shards)
+            lines.append(
+                f"  note: {n:,} shard{'' if n == 1 else 's'} an earlier run finished here "
+                f"{'is' if n == 1 else 'are'} not among these inputs; {'its' if n == 1 else 'their'} outputs "
+                f"stay in {self.out_dir} and are not counted above: {', '.join(self.other_shards[:5])}"
+                + (" ..." if n > 5 else "")
+            )
         return "\n".join(lines)
 
 
@@ -280,6 +292,10 @@ def _identity(model: Model | str | Path | None, table: str | None, index: str | 
     if table is not None:
         if not Path(table).is_file():
             raise InputError(f"table {table}: no such file")
+        from despin.api import load_table
+
+        # Parsed here, not first in a worker: a malformed table fails before job.json is written.
+        load_table(table)
         out["table"] = _sha256(Path(table))
     if index is not None:
         if not Path(index).is_file():
@@ -323,6 +339,16 @@ def _finished_tasks(out_dir: Path) -> bool:
     return False
 
 
+def _other_shards(out_dir: Path, shards: Sequence[Shard]) -> tuple[str, ...]:
+    """Ids of shards with a completion marker in ``out_dir`` that are not among ``shards``."""
+    markers = out_dir / "completions"
+    if not markers.is_dir():
+        return ()
+    mine = {s.id for s in shards}
+    names = (p.name for p in markers.iterdir() if p.is_file() and ".tmp-" not in p.name)  # not a killed write
+    return tuple(sorted(n for n in names if n not in mine))
+
+
 def _refuse_inputs_inside(out: Path, shards: Sequence[Shard]) -> None:
     """Outputs go under ``out``: an input shard there could be overwritten by one, so none may be."""
     for shard in shards:
@@ -331,6 +357,26 @@ def _refuse_inputs_inside(out: Path, shards: Sequence[Shard]) -> None:
                 f"input shard {shard.path} is inside the output directory {out}, where the scan's outputs "
                 "could overwrite it; choose an output directory outside the inputs"
             )
+
+
+def _refuse_outputs_over_inputs(out: Path, shards: Sequence[Shard]) -> None:
+    """No output file may already be an input: a symlink or hard link in ``out`` escapes the path check above."""
+    inputs: dict[tuple[int, int], str] = {}
+    for shard in shards:
+        st = Path(shard.path).stat()
+        inputs[(st.st_dev, st.st_ino)] = shard.path
+    for shard in shards:
+        for target in (out / shard.name, RejectWriter(out / "rejects").path_for(shard)):
+            try:
+                st = target.stat()  # follows a symlink to the file it names
+            except OSError:
+                continue
+            same = inputs.get((st.st_dev, st.st_ino))
+            if same is not None:
+                raise ConfigError(
+                    f"the output {target} would overwrite the input shard {same} (it is the same file); "
+                    "choose another output directory"
+                )
 
 
 def make_executor(
@@ -436,6 +482,7 @@ def scan(
     out = Path(out_dir).resolve()
     shards = find_shards([inputs] if isinstance(inputs, str | Path) else inputs, exclude=out)
     _refuse_inputs_inside(out, shards)
+    _refuse_outputs_over_inputs(out, shards)
     runner = make_executor(executor, workers=workers, ray_address=ray_address)
     table_s = str(Path(table).resolve()) if table is not None else None
     index_s = str(Path(index).resolve()) if index is not None else None
@@ -483,6 +530,7 @@ def scan(
         executor=runner.name,
         workers=getattr(runner, "workers", None),
         groups=groups,
+        other_shards=_other_shards(out, shards),
     )
     write_atomic(out / "stats.json", json.dumps(stats.to_dict(), indent=1, ensure_ascii=False).encode() + b"\n")
     return stats
