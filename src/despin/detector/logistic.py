@@ -29,6 +29,8 @@ FEATURES: tuple[str, ...] = (
     "unfit_rate",  # words the LM does not want in their context, candidates or not
     "spelling_rate",  # slang, chat abbreviations and typos: a register anomaly in edited prose
     "case_rate",  # odd capitals whose case alone was restored
+    "proposed_rate",  # one-word changes on the decoder's path, below the edit bar or not
+    "soft_evidence",  # their summed P(changed), per word
 )
 
 
@@ -55,6 +57,8 @@ def features(outcome: RestoreOutcome) -> list[float]:
         outcome.n_unfit / n,
         outcome.n_spelling / n,
         sum(e.kind == "case" for e in outcome.edits) / n,
+        outcome.n_proposed / n,
+        outcome.soft_changed / n,
     ]
 
 

@@ -101,6 +101,10 @@ class RestoreOutcome:
     lm_gain: float  # log10 P(restored) - log10 P(observed), summed over sentences
     n_unfit: int = 0  # words whose context does not want them (failing the gate), with or without candidates
     n_spelling: int = 0  # words with a slang, abbreviation or typo reading (non-standard spelling)
+    # One-word changes on the decoder's best path, whether or not they pass the edit bar, and their
+    # summed P(changed): the evidence below the bar is most of what a lightly spun document leaves.
+    n_proposed: int = 0
+    soft_changed: float = 0.0
 
 
 class Restorer:
@@ -330,7 +334,10 @@ class Restorer:
                 n_unfit, n_spell = n_unfit + win.n_unfit, n_spell + win.n_spelling
         if len(proposals) > 1:
             edits = _pool(body, edits, proposals, self.config.min_confidence)
-        return RestoreOutcome(tuple(edits), footer, n_words, n_cand, n_cap, n_rep, gain, n_unfit, n_spell)
+        soft = math.fsum(q for _, _, _, q, _, _ in proposals)
+        return RestoreOutcome(
+            tuple(edits), footer, n_words, n_cand, n_cap, n_rep, gain, n_unfit, n_spell, len(proposals), soft
+        )
 
     def _window(self, body: str, toks: list[Token], lo: int, hi: int, sent_start: int) -> _Window:
         """Decode tokens ``lo:hi`` of a sentence starting at ``sent_start``; edits relative to ``toks[lo]``.
