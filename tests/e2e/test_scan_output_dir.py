@@ -76,3 +76,35 @@ def test_a_rerun_with_fewer_inputs_names_the_earlier_shards_it_does_not_count(tm
     stats = json.loads((out / "stats.json").read_text())
     assert stats["other_shards"] == ["a"] and stats["n_shards"] == 1
     assert stats["input"] == stats["output"] + stats["filtered"] + stats["rejected"] == 2
+
+
+def test_an_output_that_is_a_symlink_to_its_input_is_refused(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "in")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.jsonl").symlink_to(corpus / "a.jsonl")  # the input, named through the output directory
+    before = _digests(corpus)
+    res = CliRunner().invoke(cli, ["scan", str(out / "a.jsonl"), "-o", str(out)])
+    assert res.exit_code == 1 and "would overwrite the input shard" in res.stderr and "a.jsonl" in res.stderr
+    assert (out / "a.jsonl").is_symlink() and sorted(p.name for p in out.iterdir()) == ["a.jsonl"]
+    assert _digests(corpus) == before
+
+
+def test_an_output_hard_linked_to_its_input_is_refused(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "in")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "b.jsonl").hardlink_to(corpus / "b.jsonl")
+    res = CliRunner().invoke(cli, ["scan", str(corpus), "-o", str(out)])
+    assert res.exit_code == 1 and "would overwrite the input shard" in res.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["b.jsonl"]  # nothing written: no job.json, no rejects/
+
+
+def test_a_malformed_table_fails_before_the_output_directory_is_made(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "in")
+    bad_table = tmp_path / "bad.tsv"
+    bad_table.write_text("rumah\tbangunan\tbanyak\n", encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["scan", str(corpus), "-o", str(out), "--table", str(bad_table)])
+    assert res.exit_code == 1 and "bad.tsv" in res.stderr and "not a number" in res.stderr
+    assert not out.exists()  # no job.json that a corrected rerun would have to argue with
