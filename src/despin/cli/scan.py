@@ -6,6 +6,7 @@ from typing import Literal, cast
 
 import click
 
+from despin.batch.groups import GROUP_TASKS, MIN_GROUP_PAGES
 from despin.cli.common import cli
 
 
@@ -39,14 +40,14 @@ from despin.cli.common import cli
 @click.option(
     "--min-group-pages",
     type=click.IntRange(min=1),
-    default=5,
+    default=MIN_GROUP_PAGES,
     show_default=True,
     help="Smaller groups get an empty table.",
 )
 @click.option(
     "--group-tasks",
     type=click.IntRange(min=1),
-    default=16,
+    default=GROUP_TASKS,
     show_default=True,
     help="Table-learning tasks the groups are shared among.",
 )
