@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -49,7 +48,7 @@ def _learn_inputs(path: Path, bad: Rejects) -> list[tuple[list[tuple[str, str]],
     out: list[tuple[list[tuple[str, str]], bool]] = []
     for lineno, rec in items:
         if isinstance(rec, list) and not rec:
-            mine.add(f"{path}:{lineno}", "an empty JSON list: no pair to learn from")
+            mine.add(f"{path}:{lineno}", "an empty JSON list: no pair to learn from", line=lineno)
         for k, obj in enumerate(rec if isinstance(rec, list) else [rec]):
             place = f"{path}:{lineno}" + (f"[{k}]" if isinstance(rec, list) else "")
             if isinstance(obj, dict) and all(isinstance(obj.get(k), str) for k in ("spun", "source")):
@@ -59,17 +58,11 @@ def _learn_inputs(path: Path, bad: Rejects) -> list[tuple[list[tuple[str, str]],
                 try:
                     out.append((pairs_from_trace(obj), True))
                 except ValueError as exc:
-                    mine.add(place, str(exc))
+                    mine.add(place, str(exc), line=lineno)
             else:
-                mine.add(place, 'expected {"spun": TEXT, "source": TEXT} or a `despin trace` result')
-    bad.items.extend(sorted(mine.items, key=lambda item: _line_of(item[0])))
+                mine.add(place, 'expected {"spun": TEXT, "source": TEXT} or a `despin trace` result', line=lineno)
+    bad.extend_in_line_order(mine)
     return out
-
-
-def _line_of(place: str) -> int:
-    """The line (or row) number of a ``FILE:LINE``, ``FILE:LINE[k]`` or ``FILE:row N`` place; 0 for ``FILE``."""
-    found = re.search(r":(?:row )?(\d+)(?:\[\d+\])?$", place)
-    return int(found.group(1)) if found else 0
 
 
 def _check_outputs(inputs: Iterable[str], outputs: Iterable[Path]) -> None:
@@ -206,6 +199,11 @@ def _nothing_learned(files: tuple[str, ...], n_records: int, n_unaligned: int) -
     return f"no substitutions to learn from in {where}: {n_records} pair(s), {n_unaligned} of them unaligned"
 
 
+def _report_files(path: Path) -> tuple[Path, ...]:
+    """The files a report at ``path`` is: an HTML page, or Markdown with its plot beside it (``.svg``)."""
+    return (path,) if path.suffix.lower() in (".html", ".htm") else (path, path.with_suffix(".svg"))
+
+
 def _site_pages(path: Path, text_field: str, bad: Rejects) -> Iterator[str]:
     """Page texts of a JSONL(.gz) or Parquet file of records, or of a plain-text file (one page)."""
     name = path.name.lower()
@@ -231,11 +229,8 @@ def _learn_unsupervised(
     from despin.tables import report as report_mod
 
     t0 = time.perf_counter()
-    outputs = [Path(output)]
-    if report_path:
-        rp = Path(report_path)
-        outputs += [rp] if rp.suffix.lower() in (".html", ".htm") else [rp, rp.with_suffix(".svg")]
-    _check_outputs(files, outputs)
+    report = _report_files(Path(report_path)) if report_path else ()
+    _check_outputs(files, [Path(output), *report])
     bad = Rejects()
     pages = [page for f in files for page in _site_pages(Path(f), text_field, bad)]
     if not pages:
@@ -250,14 +245,12 @@ def _learn_unsupervised(
         f"spun_score {site.spun_score:.4f}"
     )
     _write(Path(output), site.table_text(comment=comment))
-    if report_path:
-        rp = Path(report_path)
-        if rp.suffix.lower() in (".html", ".htm"):
-            _write(rp, report_mod.html_report(site))
-        else:
-            svg = rp.with_suffix(".svg")
-            _write(svg, report_mod.frequency_svg(site))
-            _write(rp, report_mod.markdown(site, plot_path=svg.name))
+    if len(report) == 1:
+        _write(report[0], report_mod.html_report(site))
+    elif report:
+        rp, svg = report
+        _write(svg, report_mod.frequency_svg(site))
+        _write(rp, report_mod.markdown(site, plot_path=svg.name))
     emit_json(
         {
             "pages": site.pages,

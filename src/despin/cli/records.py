@@ -27,12 +27,20 @@ class Rejects:
 
     def __init__(self) -> None:
         self.items: list[tuple[str, str]] = []
+        self._lines: list[int] = []  # each item's line (or row) in its file; 0 when it has none
 
     def write(self, reject: Reject) -> None:
-        self.items.append((where(reject), reject.detail))
+        self.add(where(reject), reject.detail, line=reject.line or 0)
 
-    def add(self, place: str, reason: str) -> None:
+    def add(self, place: str, reason: str, *, line: int = 0) -> None:
         self.items.append((place, reason))
+        self._lines.append(line)
+
+    def extend_in_line_order(self, other: Rejects) -> None:
+        """Append ``other``'s items (one file's), sorted by their line: a stable sort keeps ties in order."""
+        order = sorted(range(len(other.items)), key=other._lines.__getitem__)
+        for k in order:
+            self.add(*other.items[k], line=other._lines[k])
 
     def __len__(self) -> int:
         return len(self.items)
