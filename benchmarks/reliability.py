@@ -35,12 +35,11 @@ from typing import Any
 import click
 import numpy as np
 
-from benchmarks.config import RESULTS_DIR
 from benchmarks.datasets import CleanDoc, sample_clean
 from benchmarks.detect_restore import _despin_restored
 from benchmarks.metrics import _overlaps
 from benchmarks.runner import git_info, machine, versions
-from benchmarks.zoo import ZooConfig, _spin_seed, restorer_changes, span_outcomes
+from benchmarks.zoo import ZooConfig, _spin_seed, restorer_changes, span_outcomes, zoo_options
 from benchmarks.zoo_sources import zoo_sources
 from despin import api
 from despin.spinner.zoo import SpinnerFamily, build_zoo
@@ -527,18 +526,7 @@ def write_results(res: dict[str, Any], out_dir: Path) -> Path:
 
 
 @click.command()
-@click.option("--suite", type=click.Choice(["quick", "full"]), default="quick", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--sample-size", type=int, default=None, help="Documents per (split, register).")
-@click.option("--family", "families", multiple=True, help="Only these families (repeatable).")
-@click.option("--model", type=click.Path(file_okay=False, path_type=Path), default=None)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=RESULTS_DIR)
-@click.option(
-    "--render",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="Only redraw the .md and .png of an existing results file.",
-)
+@zoo_options
 def main(
     suite: str,
     seed: int,

@@ -35,7 +35,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -816,21 +816,34 @@ def write_results(res: dict[str, Any], out_dir: Path) -> Path:
     return path
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def zoo_options(f: F) -> F:
+    """The options every spinner-zoo benchmark takes: suite, seed, sample size, families, model, output, render."""
+    options = [
+        click.option("--suite", type=click.Choice(["quick", "full"]), default="quick", show_default=True),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--sample-size", type=int, default=None, help="Documents per (split, register)."),
+        click.option("--family", "families", multiple=True, help="Only these families (repeatable)."),
+        click.option("--model", type=click.Path(file_okay=False, path_type=Path), default=None),
+        click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=RESULTS_DIR),
+        click.option(
+            "--render",
+            type=click.Path(dir_okay=False, exists=True, path_type=Path),
+            default=None,
+            help="Only redraw the report of an existing results file.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 @click.command()
-@click.option("--suite", type=click.Choice(["quick", "full"]), default="quick", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--sample-size", type=int, default=None, help="Documents per (split, register).")
-@click.option("--family", "families", multiple=True, help="Only these families (repeatable).")
+@zoo_options
 @click.option("--no-curve", is_flag=True, help="Skip the recall/damage curve pass.")
 @click.option("--disjoint-halves", is_flag=True, help="Restore the lexicon-half families with the other half only.")
-@click.option("--model", type=click.Path(file_okay=False, path_type=Path), default=None)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=RESULTS_DIR)
-@click.option(
-    "--render",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="Only rewrite the .md of an existing results file.",
-)
 def main(
     suite: str,
     seed: int,
