@@ -517,8 +517,13 @@ def run(cfg: Cfg) -> dict[str, Any]:
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def git_sha() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    return out.stdout.strip() or "nogit"
+
+
+def parse_config(parser: argparse.ArgumentParser) -> tuple[Cfg, argparse.Namespace]:
+    """Add ``--suite``, ``--seed`` and ``--out`` to ``parser``, parse the command line, and build the config."""
     parser.add_argument("--suite", choices=["quick", "full"], default="quick")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
@@ -529,15 +534,14 @@ def main() -> None:
         cfg: Cfg = BenchConfig(suite=args.suite, seed=args.seed, out_dir=args.out)
     except ImportError:
         cfg = _SimpleCfg(args.suite, args.seed, args.out)
-    result = run(cfg)
     args.out.mkdir(parents=True, exist_ok=True)
-    sha = (
-        subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-        ).stdout.strip()
-        or "nogit"
-    )
-    out = args.out / f"trace-{args.suite}-{sha}.json"
+    return cfg, args
+
+
+def main() -> None:
+    cfg, args = parse_config(argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None))
+    result = run(cfg)
+    out = args.out / f"trace-{args.suite}-{git_sha()}.json"
     out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
     print(
         json.dumps({k: result[k] for k in ("despin", "minhash_lsh", "learn", "extrapolation")}, indent=1, default=str)

@@ -49,11 +49,12 @@ from benchmarks.trace import (
     RATES,
     Cfg,
     Doc,
-    _SimpleCfg,
     choose_refs,
     data_dir,
+    git_sha,
     load_data,
     load_lexicon,
+    parse_config,
 )
 from despin import __version__
 from despin.spinner import spin
@@ -68,11 +69,6 @@ TARGET_RSS_MB = 500.0
 BEFORE = {"every7_2.15MB": {"seconds": 507.9, "peak_rss_mb": 16356.3}, "every7_549KB": {"seconds": 11.3}}
 FORCED_CELLS = 1 << 16
 WHOLE = sys.maxsize
-
-
-def git_sha() -> str:
-    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
-    return out.stdout.strip() or "nogit"
 
 
 # The real CLI, in a fresh interpreter that reports its own peak resident size (VmHWM) on exit. Not
@@ -345,19 +341,9 @@ def run(cfg: Cfg, size: int = 2_000_000) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--suite", choices=["quick", "full"], default="quick")
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--size", type=int, default=2_000_000, help="bytes of the long spun copies")
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
-    args = parser.parse_args()
-    try:
-        from benchmarks.config import BenchConfig
-
-        cfg: Cfg = BenchConfig(suite=args.suite, seed=args.seed, out_dir=args.out)
-    except ImportError:
-        cfg = _SimpleCfg(args.suite, args.seed, args.out)
+    cfg, args = parse_config(parser)
     result = run(cfg, args.size)
-    args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / f"trace-long-{git_sha()}.json"
     out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
     print(json.dumps({"meets_target": result["meets_target"]}))
