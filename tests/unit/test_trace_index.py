@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import sqlite3
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -233,34 +234,43 @@ def test_a_built_index_passes_the_full_check_after_batches_compaction_and_more_b
         assert ix.check() == counts
 
 
-def test_a_changed_df_count_is_corruption_not_another_score(tmp_path: Path) -> None:
-    docs = make_docs(30)
-    path, _ = _edited(tmp_path, "UPDATE df SET n = n + 1 WHERE feature = ?", (_rarest(docs[4][1]),))
-    with Index.open(path) as ix, pytest.raises(IndexCorruptError, match="df row .* fails its checksum"):
-        trace(docs[4][1], index=ix)
-
-
-def test_a_df_key_hidden_by_damage_is_found_by_the_key_chain(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("sql", "args", "message"),
+    [
+        # a changed df count is corruption, not another score
+        (
+            "UPDATE df SET n = n + 1 WHERE feature = ?",
+            lambda rare: (rare,),
+            lambda rare: "df row .* fails its checksum",
+        ),
+        # a df key hidden by damage is found by the key chain
+        (
+            "UPDATE df SET feature = ? WHERE feature = ?",
+            lambda rare: (rare + "x", rare),
+            lambda rare: f"df chain around '{rare}' is broken",
+        ),
+        # a postings row hidden by damage is found by the df count
+        (
+            "UPDATE postings SET feature = ? WHERE feature = ?",
+            lambda rare: (rare + "x", rare),
+            lambda rare: f"postings of '{rare}' hold 0 documents",
+        ),
+        # a changed postings blob is corruption
+        (
+            "UPDATE postings SET docs = x'01000000' WHERE feature = ?",
+            lambda rare: (rare,),
+            lambda rare: "fail their checksum",
+        ),
+    ],
+    ids=["df-count", "df-key", "postings-key", "postings-blob"],
+)
+def test_damage_to_df_or_postings_is_corruption(
+    tmp_path: Path, sql: str, args: Callable[[str], tuple[str, ...]], message: Callable[[str], str]
+) -> None:
     docs = make_docs(30)
     rare = _rarest(docs[4][1])
-    path, _ = _edited(tmp_path, "UPDATE df SET feature = ? WHERE feature = ?", (rare + "x", rare))
-    with Index.open(path) as ix, pytest.raises(IndexCorruptError, match=f"df chain around '{rare}' is broken"):
-        trace(docs[4][1], index=ix)
-
-
-def test_a_postings_row_hidden_by_damage_is_found_by_the_df_count(tmp_path: Path) -> None:
-    docs = make_docs(30)
-    rare = _rarest(docs[4][1])
-    path, _ = _edited(tmp_path, "UPDATE postings SET feature = ? WHERE feature = ?", (rare + "x", rare))
-    with Index.open(path) as ix, pytest.raises(IndexCorruptError, match=f"postings of '{rare}' hold 0 documents"):
-        trace(docs[4][1], index=ix)
-
-
-def test_a_changed_postings_blob_is_corruption(tmp_path: Path) -> None:
-    docs = make_docs(30)
-    rare = _rarest(docs[4][1])
-    path, _ = _edited(tmp_path, "UPDATE postings SET docs = x'01000000' WHERE feature = ?", (rare,))
-    with Index.open(path) as ix, pytest.raises(IndexCorruptError, match="fail their checksum"):
+    path, _ = _edited(tmp_path, sql, args(rare))
+    with Index.open(path) as ix, pytest.raises(IndexCorruptError, match=message(rare)):
         trace(docs[4][1], index=ix)
 
 
