@@ -35,14 +35,13 @@ from typing import Any
 import click
 import numpy as np
 
-from benchmarks.datasets import CleanDoc, sample_clean
+from benchmarks.datasets import CleanDoc
 from benchmarks.detect_restore import _despin_restored
 from benchmarks.metrics import _overlaps
 from benchmarks.runner import git_info, machine, versions
-from benchmarks.zoo import ZooConfig, _spin_seed, restorer_changes, span_outcomes, zoo_options
-from benchmarks.zoo_sources import zoo_sources
+from benchmarks.zoo import ZooConfig, _spin_seed, restorer_changes, span_outcomes, zoo_options, zoo_setup
 from despin import api
-from despin.spinner.zoo import SpinnerFamily, build_zoo
+from despin.spinner.zoo import SpinnerFamily
 from despin.types import Edit, SpinEdit
 
 N_BINS = 10
@@ -314,16 +313,8 @@ def summarise(edits: Sequence[EditRecord], docs: Sequence[DocRecord], splits: Se
 def run(cfg: ZooConfig, *, model_path: Path | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
     """The default model (or ``model_path``) on every zoo family; see the module docstring."""
     t0 = time.perf_counter()
-    bench = cfg.bench()
-    data_dir = bench.resolved_data_dir()
-    model = api.load_model(model_path)
-    sources, notes = zoo_sources(model, data_dir)
-    families = build_zoo(sources, seed=cfg.seed)
-    if cfg.families:
-        families = {k: v for k, v in families.items() if k in cfg.families}
-    clean = sample_clean(bench)
-    docs_by_split = {split: [d for d in clean if d.split == split] for split in cfg.splits}
-    log(f"{len(families)} families, {len(clean)} clean documents")
+    setup = zoo_setup(cfg, model_path=model_path, log=log)
+    bench, model, families, docs_by_split = setup.bench, setup.model, setup.families, setup.docs_by_split
     edits, docs = evaluate(cfg, families, docs_by_split, model, log=log)
     return {
         "results": summarise(edits, docs, cfg.splits),
@@ -334,7 +325,7 @@ def run(cfg: ZooConfig, *, model_path: Path | None = None, log: Callable[[str], 
         "git": git_info(),
         "versions": versions(),
         "machine": machine(),
-        "notes": notes,
+        "notes": setup.notes,
         "seconds": round(time.perf_counter() - t0, 1),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }

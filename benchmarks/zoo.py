@@ -483,13 +483,22 @@ def evaluate_zoo(
 # -- running and reporting -------------------------------------------------------------------------
 
 
-def run(cfg: ZooConfig, *, model_path: Path | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """The baseline: the default model (or ``model_path``) evaluates every family."""
-    t0 = time.perf_counter()
+@dataclass
+class ZooSetup:
+    """What a zoo benchmark run works on: the sampling config, the model, the families and the clean documents."""
+
+    bench: Any
+    model: Any
+    families: dict[str, SpinnerFamily]
+    notes: list[str]
+    docs_by_split: dict[str, list[CleanDoc]]
+
+
+def zoo_setup(cfg: ZooConfig, *, model_path: Path | None, log: Callable[[str], None]) -> ZooSetup:
+    """Load the model, build the families (``cfg.families`` only) and sample the held-out clean documents."""
     bench = cfg.bench()
-    data_dir = bench.resolved_data_dir()
     model = api.load_model(model_path)
-    sources, notes = zoo_sources(model, data_dir)
+    sources, notes = zoo_sources(model, bench.resolved_data_dir())
     families = build_zoo(sources, seed=cfg.seed)
     if cfg.families:
         unknown = set(cfg.families) - set(families)
@@ -499,6 +508,15 @@ def run(cfg: ZooConfig, *, model_path: Path | None = None, log: Callable[[str], 
     docs = sample_clean(bench)
     docs_by_split = {split: [d for d in docs if d.split == split] for split in cfg.splits}
     log(f"{len(families)} families, {sum(map(len, docs_by_split.values()))} clean documents")
+    return ZooSetup(bench, model, families, notes, docs_by_split)
+
+
+def run(cfg: ZooConfig, *, model_path: Path | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """The baseline: the default model (or ``model_path``) evaluates every family."""
+    t0 = time.perf_counter()
+    setup = zoo_setup(cfg, model_path=model_path, log=log)
+    bench, model, families, docs_by_split = setup.bench, setup.model, setup.families, setup.docs_by_split
+    data_dir = bench.resolved_data_dir()
     results, records = evaluate_zoo(
         cfg, families, docs_by_split, _model_for(cfg, model, families), data_dir=data_dir, log=log
     )
@@ -512,7 +530,7 @@ def run(cfg: ZooConfig, *, model_path: Path | None = None, log: Callable[[str], 
     results["git"] = git_info()
     results["versions"] = versions()
     results["machine"] = machine()
-    results["notes"] = notes
+    results["notes"] = setup.notes
     results["seconds"] = round(time.perf_counter() - t0, 1)
     results["load_average"] = [round(x, 2) for x in os.getloadavg()]
     return results
