@@ -36,18 +36,26 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Detection:
-    """Document verdict: ``score`` is a calibrated probability that the text is spun."""
+    """Document verdict: ``score`` is a calibrated probability that the text is spun.
+
+    ``threshold`` is the score at or above which ``is_spun`` is true (None when the verdict came
+    from elsewhere), so every interface can say why a page was or was not judged spun.
+    """
 
     score: float
     is_spun: bool
     spans: tuple[Span, ...] = ()
+    threshold: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "spun_score": shown_score(self.score),
             "is_spun": self.is_spun,
             "spans": [s.to_dict() for s in self.spans],
         }
+        if self.threshold is not None:
+            d["threshold"] = shown_score(self.threshold)
+        return d
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +106,23 @@ class Restoration:
     detection: Detection
     footer: Footer | None = None
 
+    @property
+    def changed(self) -> bool:
+        """Whether the restored text differs from the input."""
+        return bool(self.edits)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "spun_score": shown_score(self.detection.score),
             "is_spun": self.detection.is_spun,
             "text": self.text,
             "edits": [e.to_dict() for e in self.edits],
             "footer": self.footer.to_dict() if self.footer else None,
+            "changed": self.changed,
         }
+        if self.detection.threshold is not None:
+            d["threshold"] = shown_score(self.detection.threshold)
+        return d
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,8 @@ def test_detect_prints_the_api_json(model: Model) -> None:
     assert proc.returncode == 0, proc.stderr
     got = json.loads(proc.stdout)
     assert got == despin.detect(text, model=model).to_dict()
-    assert set(got) == {"spun_score", "is_spun", "spans"} and got["is_spun"] is True
+    assert set(got) == {"spun_score", "is_spun", "spans", "threshold"} and got["is_spun"] is True
+    assert got["threshold"] <= got["spun_score"]
     for span in got["spans"]:
         assert text[span["start"] : span["end"]] == span["text"]
 

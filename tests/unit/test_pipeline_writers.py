@@ -26,6 +26,7 @@ DESPIN = {
     "spun_score": 0.75,
     "is_spun": True,
     "spans": [{"start": 0, "end": 5, "text": "Harga", "score": 0.5}],
+    "threshold": 0.5,
 }
 
 

@@ -130,7 +130,7 @@ class SpinDetector:
             f = outcome.footer
             spans.append(Span(f.start, f.end, f.text, 1.0))
         spans.sort(key=lambda s: (s.start, s.end))
-        return Detection(score=score, is_spun=score >= cut, spans=tuple(_disjoint(spans)))
+        return Detection(score=score, is_spun=score >= cut, spans=tuple(_disjoint(spans)), threshold=cut)
 
 
 def _disjoint(spans: list[Span]) -> list[Span]:

@@ -249,7 +249,12 @@ def despin_type(*, restored: bool = False, sources: bool = False) -> Any:
     """The Arrow struct type of the ``despin`` column (the same fields as the JSONL output)."""
     pa = _pyarrow()
     span = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("score", pa.float64())])
-    fields = [("spun_score", pa.float64()), ("is_spun", pa.bool_()), ("spans", pa.list_(span))]
+    fields = [
+        ("spun_score", pa.float64()),
+        ("is_spun", pa.bool_()),
+        ("spans", pa.list_(span)),
+        ("threshold", pa.float64()),
+    ]
     if restored:
         edit = pa.struct(
             [

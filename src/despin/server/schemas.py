@@ -52,6 +52,7 @@ class DetectionOut(BaseModel):
     spun_score: float = Field(ge=0, le=1)
     is_spun: bool
     spans: list[SpanOut]
+    threshold: float | None = Field(default=None, ge=0, le=1, description="is_spun is spun_score >= threshold")
 
 
 class EditOut(BaseModel):
@@ -81,6 +82,8 @@ class RestorationOut(BaseModel):
     text: str
     edits: list[EditOut]
     footer: FooterOut | None
+    changed: bool = Field(description="whether text differs from the input")
+    threshold: float | None = Field(default=None, ge=0, le=1, description="is_spun is spun_score >= threshold")
 
 
 class SubstitutionOut(BaseModel):
