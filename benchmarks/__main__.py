@@ -1,4 +1,5 @@
-"""``python -m benchmarks run|readme|report|plot``: see benchmarks/runner.py and the README."""
+"""``python -m benchmarks NAME [options]`` runs one registered benchmark (benchmarks/registry.py);
+``python -m benchmarks run|readme|report|plot`` run the suite and its reports (benchmarks/runner.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,41 @@ from pathlib import Path
 import click
 
 from benchmarks.config import REPO_ROOT, RESULTS_DIR, BenchConfig
+from benchmarks.registry import BENCHMARKS, benchmark_name, run_benchmark, summary
 
 
-@click.group()
+class BenchmarkGroup(click.Group):
+    """The suite's commands, plus one command per registered benchmark (its options are its own)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *sorted(n for n in BENCHMARKS if n not in self.commands)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or benchmark_name(cmd_name) not in BENCHMARKS:
+            return found
+        name = benchmark_name(cmd_name)
+
+        @click.command(
+            name,
+            help=f"{summary(name)} (options: python -m benchmarks {name} --help)",
+            short_help=summary(name),
+            context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+        )
+        @click.argument("argv", nargs=-1, type=click.UNPROCESSED)
+        def command(argv: tuple[str, ...]) -> None:
+            run_benchmark(name, argv)
+
+        return command
+
+
+@click.group(cls=BenchmarkGroup)
 def main() -> None:
-    """despin benchmarks: quality on held-out dev/test splits, baselines, and speed."""
+    """despin benchmarks: quality on held-out dev/test splits, baselines, and speed.
+
+    `python -m benchmarks NAME --help` shows a benchmark's options; each writes
+    benchmarks/results/<name>-<sha>.json and .md.
+    """
 
 
 @main.command("run")

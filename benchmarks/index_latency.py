@@ -1,6 +1,7 @@
 """What reading an index costs: build, open and per-query retrieval time of a small real index.
 
-Run: ``python -m benchmarks.index_latency [--docs 2000] [--queries 60] [--out FILE]``.
+Run: ``python -m benchmarks index_latency [--docs 2000] [--queries 60] [--out DIR]``; writes
+``index-latency-<git sha>.json`` and ``.md`` under ``--out`` (default ``benchmarks/results/``).
 
 References are the first ``--docs`` articles of indosum_dev + clickid_clean; queries are ``--queries``
 of them with 30% of their words replaced by other words of the corpus (a crude spin: the point is the
@@ -12,22 +13,34 @@ content checksums of issue 12 (benchmarks/index_flips.py).
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import random
-import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.config import RESULTS_DIR
+from benchmarks.registry import git_sha, md_table, parser_for
 from despin.tracer import Index, trace
 from despin.tracer.query import DEFAULT_CANDIDATES, DEFAULT_QUERY_FEATURES
+from despin.training.corpora import default_data_dir
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpus"
 FILES = ("indosum_dev.jsonl.gz", "clickid_clean.jsonl.gz")
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyConfig:
+    """``docs`` references, ``queries`` perturbed copies of them (plus as many absent articles)."""
+
+    docs: int = 2000
+    queries: int = 60
+    seed: int = 0
+    repeats: int = 3
+    out_dir: Path = RESULTS_DIR
 
 
 def read_docs(n: int) -> list[tuple[str, str]]:
@@ -35,7 +48,7 @@ def read_docs(n: int) -> list[tuple[str, str]]:
 
     def rows() -> Iterator[tuple[str, str]]:
         for name in FILES:
-            with gzip.open(CORPUS / name, "rt", encoding="utf-8") as fh:
+            with gzip.open(default_data_dir() / "corpus" / name, "rt", encoding="utf-8") as fh:
                 for line in fh:
                     r = json.loads(line)
                     yield f"{name.split('.')[0]}:{r['id']}", str(r["text"])
@@ -69,7 +82,19 @@ def summary(seconds: list[float]) -> dict[str, float]:
     }
 
 
-def run(n_docs: int, n_queries: int, seed: int = 0, repeats: int = 3) -> dict[str, Any]:
+def configure(argv: Sequence[str]) -> LatencyConfig:
+    parser = parser_for("index_latency", __doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--queries", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
+    a = parser.parse_args(list(argv))
+    return LatencyConfig(docs=a.docs, queries=a.queries, seed=a.seed, repeats=a.repeats, out_dir=a.out)
+
+
+def run(config: LatencyConfig) -> dict[str, Any]:
+    n_docs, n_queries, seed, repeats = config.docs, config.queries, config.seed, config.repeats
     docs = read_docs(n_docs + n_queries)
     refs, absent = docs[:n_docs], docs[n_docs:]
     rng = random.Random(seed)
@@ -108,9 +133,8 @@ def run(n_docs: int, n_queries: int, seed: int = 0, repeats: int = 3) -> dict[st
                     trace(q, index=ix)
                     full.append(time.perf_counter() - s)
         size = path.stat().st_size
-    sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
     return {
-        "git": sha.stdout.strip(),
+        "git": git_sha(),
         "docs": n_docs,
         "queries": len(queries),
         "add_s": round(t1 - t0, 2),
@@ -122,19 +146,22 @@ def run(n_docs: int, n_queries: int, seed: int = 0, repeats: int = 3) -> dict[st
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--docs", type=int, default=2000)
-    parser.add_argument("--queries", type=int, default=60)
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args()
-    result = run(args.docs, args.queries)
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+def render(result: dict[str, Any]) -> str:
+    rows = [[k, *(result[k][m] for m in ("mean_ms", "p50_ms", "p90_ms"))] for k in ("open", "retrieval", "trace")]
+    return (
+        f"# Index latency (git `{result['git']}`)\n\n"
+        f"{result['docs']} references ({result['size_bytes']:,} bytes; add {result['add_s']} s, "
+        f"compact {result['compact_s']} s), {result['queries']} queries.\n\n"
+        + md_table(["step", "mean ms", "p50 ms", "p90 ms"], rows)
+        + "\n"
+    )
+
+
+def result_name(config: LatencyConfig, result: dict[str, Any]) -> str:
+    return f"index-latency-{result['git']}"
 
 
 if __name__ == "__main__":
-    main()
+    from benchmarks.registry import main
+
+    main("index_latency")

@@ -1,6 +1,6 @@
 """Tracing short texts: false matches of unrelated sentences, and spun excerpts still found.
 
-``python -m benchmarks.trace_short`` indexes 1,000 IndoSum ``train`` articles plus every IndoSum
+``python -m benchmarks trace_short [--seed 0] [--out DIR]`` indexes 1,000 IndoSum ``train`` articles plus every IndoSum
 ``dev`` and ``test`` article (the held-out ones are the excerpts' sources), then per split:
 
 * **unrelated**: one- and two-sentence excerpts of CLICK-ID clean articles of that split (not in
@@ -10,23 +10,23 @@
 
 Each is measured with today's scoring and with the earlier one (the whole source aligned, no
 kept-word guard: ``WINDOW_FACTOR`` and ``match_score`` patched), so the trade is visible.
-Writes ``benchmarks/results/trace-short-<sha>.json``.
+Writes ``benchmarks/results/trace-short-<sha>.json`` and ``.md``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 from benchmarks.config import RESULTS_DIR
-from benchmarks.trace import git_sha
+from benchmarks.registry import git_sha, md_table, parser_for
 from despin import api
 from despin.spinner import spin
 from despin.text.tokenize import sentences, tokenize
@@ -72,11 +72,21 @@ def measure(ix: Index, queries: dict[str, list[tuple[str, str | None]]]) -> dict
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+@dataclass(frozen=True, slots=True)
+class ShortConfig:
+    seed: int = 0
+    out_dir: Path = RESULTS_DIR
+
+
+def configure(argv: Sequence[str]) -> ShortConfig:
+    parser = parser_for("trace_short", __doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
+    a = parser.parse_args(list(argv))
+    return ShortConfig(seed=a.seed, out_dir=a.out)
+
+
+def run(config: ShortConfig) -> dict[str, Any]:
     data = default_data_dir()
     by_split: dict[str, list[CorpusDoc]] = {s: [] for s in ("train", *SPLITS)}
     unrelated_pool: dict[str, list[CorpusDoc]] = {s: [] for s in SPLITS}
@@ -86,8 +96,8 @@ def main() -> None:
         elif doc.corpus == "clickid_clean" and doc.split in SPLITS:
             unrelated_pool[doc.split].append(doc)
     refs = sorted(by_split["train"], key=lambda d: d.doc_id)[:N_TRAIN_REFS] + by_split["dev"] + by_split["test"]
-    half, _ = api.load_model().lexicon.split(seed=args.seed)
-    rng = random.Random(args.seed)
+    half, _ = api.load_model().lexicon.split(seed=config.seed)
+    rng = random.Random(config.seed)
     queries: dict[str, dict[str, list[tuple[str, str | None]]]] = {}
     for split in SPLITS:
         q: dict[str, list[tuple[str, str | None]]] = {}
@@ -97,14 +107,15 @@ def main() -> None:
             ]
         for n in (1, 2, 3):
             q[f"spun_excerpt_{n}_sentences"] = [
-                (spin(t, lexicon=half, rate=SPIN_RATE, seed=args.seed + k, footer=False).text, d.doc_id)
+                (spin(t, lexicon=half, rate=SPIN_RATE, seed=config.seed + k, footer=False).text, d.doc_id)
                 for k, d in enumerate(by_split[split])
                 if (t := excerpt(d, n, rng)) is not None
             ]
         queries[split] = q
     result: dict[str, Any] = {
-        "command": "python -m benchmarks.trace_short",
-        "seed": args.seed,
+        "command": f"python -m benchmarks trace_short --seed {config.seed}",
+        "git": git_sha(),
+        "seed": config.seed,
         "n_refs": len(refs),
         "spin_rate": SPIN_RATE,
     }
@@ -119,11 +130,30 @@ def main() -> None:
                     before = measure(ix, queries[split])
                 result[split] = {"now": now, "earlier_scoring": before}
                 print(split, json.dumps(result[split]), flush=True)
-    args.out.mkdir(parents=True, exist_ok=True)
-    out = args.out / f"trace-short-{git_sha()}.json"
-    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+    return result
+
+
+def render(result: dict[str, Any]) -> str:
+    rows = [
+        [split, name, n["n"], n["hits"], n["share"], result[split]["earlier_scoring"][name]["share"]]
+        for split in SPLITS
+        if split in result
+        for name, n in result[split]["now"].items()
+    ]
+    return (
+        f"# Tracing short texts (git `{result.get('git', '?')}`, seed {result['seed']})\n\n"
+        f"{result['n_refs']} references; excerpts spun at {result['spin_rate']:.0%}. For `unrelated_*` a hit is a "
+        "false match (lower is better); for `spun_excerpt_*` it is the source found first (higher is better).\n\n"
+        + md_table(["split", "queries", "n", "hits", "share", "share, earlier scoring"], rows)
+        + "\n"
+    )
+
+
+def result_name(config: ShortConfig, result: dict[str, Any]) -> str:
+    return f"trace-short-{result['git']}"
 
 
 if __name__ == "__main__":
-    main()
+    from benchmarks.registry import main
+
+    main("trace_short")
