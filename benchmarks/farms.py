@@ -10,8 +10,8 @@ trained on; test side: ``test``), with spinner tables the learner has never seen
   replacement each, no artefacts (no capitals, repeats or footers);
 * ``partial``: the fixed table on half of the site's pages; the others are left clean.
 
-Run: ``python -m benchmarks.farms [dev] [test] [--quick]``; results go to
-``benchmarks/results/farms-<split>.json`` (and .png; ``--quick``: the four 100-page farms only, to
+Run: ``python -m benchmarks farms [dev] [test] [--quick]``; results go to
+``benchmarks/results/farms-<split>.json`` (and .md, .png; ``--quick``: the four 100-page farms only, to
 ``farms-<split>-quick.json``). ``--rescore FILE`` recomputes the detection
 summaries of a results file with the current ``spun_score`` threshold, without relearning;
 ``--redetect FILE`` reruns its site detection (table and page evidence) and speed runs.
@@ -22,15 +22,15 @@ from __future__ import annotations
 import gzip
 import json
 import random
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from benchmarks.config import RESULTS_DIR
 from benchmarks.metrics import RestoreCounts
+from benchmarks.registry import md_table, parser_for
 from despin.lexicon import SynonymLexicon
 from despin.model.bundle import Model
 from despin.spinner import Spinner
@@ -126,7 +126,7 @@ def make_farm(kind: str, texts: Sequence[str], *, half_a: SynonymLexicon, vocab:
         spinner = Spinner(table, rate=1.0, seed=seed, mode="deterministic", capitalize=0.0, repeat=0.0, footer=False)
     else:
         table = thesaurus_table(half_a, vocab, seed=seed, options=3 if kind == "random" else 1)
-        mode = "random" if kind == "random" else "deterministic"
+        mode: Literal["random", "deterministic"] = "random" if kind == "random" else "deterministic"
         spinner = Spinner(table, rate=1.0, seed=seed, mode=mode, capitalize=0.25, repeat=0.02, footer=True)
     pages = []
     for i, t in enumerate(texts):
@@ -391,9 +391,9 @@ def plot(results: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def rescore(path: Path) -> None:
+def rescore(path: Path) -> dict[str, Any]:
     """Recompute the detection summaries of a results file with the current spun_score (no relearning)."""
-    results = json.loads(path.read_text(encoding="utf-8"))
+    results: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     for side in SIDES:
         if "detection" in results.get(side, {}):
             det = results[side]["detection"]
@@ -405,53 +405,122 @@ def rescore(path: Path) -> None:
                 row["spun_score"] = round(site_score(row), 4)
             results[side]["detection_summary"] = detection_summary(results[side]["detection"])
             print(side, json.dumps(results[side]["detection_summary"]))
-    path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return results
 
 
-def redetect(path: Path, model: Model, half_a: SynonymLexicon, half_b: SynonymLexicon) -> None:
-    """Rerun the site detection and the speed runs of a results file in place (the tables are kept)."""
-    results = json.loads(path.read_text(encoding="utf-8"))
+def redetect(path: Path, model: Model, half_a: SynonymLexicon, half_b: SynonymLexicon) -> dict[str, Any]:
+    """Rerun the site detection and the speed runs of a results file (the tables are kept)."""
+    results: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     for side in SIDES:
         if side in results:
             results[side]["detection"] = detection(side, model, half_a, half_b)
             results[side]["detection_summary"] = detection_summary(results[side]["detection"])
             print(side, json.dumps(results[side]["detection_summary"]), flush=True)
     results["speed"] = {"pages": speed(model, half_a, half_b)}
-    path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return results
 
 
-def main(argv: Sequence[str]) -> None:
-    if "--rescore" in argv:
-        rescore(Path(argv[argv.index("--rescore") + 1]))
-        return
+@dataclass(frozen=True, slots=True)
+class FarmsConfig:
+    """Which sides to run (``quick``: the four 100-page farms only); ``rescore``/``redetect`` redo the
+    detection of an existing results file (rewritten in place)."""
+
+    sides: tuple[str, ...] = ("dev", "test")
+    quick: bool = False
+    rescore: Path | None = None
+    redetect: Path | None = None
+    out_dir: Path = RESULTS_DIR
+
+
+def configure(argv: Sequence[str]) -> FarmsConfig:
+    parser = parser_for("farms", __doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("sides", nargs="*", help="dev, test or both (the default)")
+    parser.add_argument("--quick", action="store_true", help="the four 100-page farms only")
+    parser.add_argument("--rescore", type=Path, default=None, help="rescore a results file's detection")
+    parser.add_argument("--redetect", type=Path, default=None, help="rerun a results file's detection and speed")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
+    a = parser.parse_args(list(argv))
+    if unknown := [x for x in a.sides if x not in SIDES]:
+        parser.error(f"unknown side(s) {', '.join(unknown)}: choose from {', '.join(SIDES)}")
+    again = a.rescore or a.redetect
+    return FarmsConfig(
+        sides=tuple(a.sides) or ("dev", "test"),
+        quick=a.quick,
+        rescore=a.rescore,
+        redetect=a.redetect,
+        out_dir=again.parent if again else a.out,
+    )
+
+
+def run(config: FarmsConfig) -> dict[str, Any]:
+    if config.rescore is not None:
+        return rescore(config.rescore)
     model = Model.default()
     half_a, half_b = model.lexicon.split(seed=0)
-    if "--redetect" in argv:
-        redetect(Path(argv[argv.index("--redetect") + 1]), model, half_a, half_b)
-        return
-    sides = [a for a in argv[1:] if a in SIDES] or ["dev", "test"]
-    quick = "--quick" in argv
+    if config.redetect is not None:
+        return redetect(config.redetect, model, half_a, half_b)
     results: dict[str, Any] = {}
-    for side in sides:
+    for side in config.sides:
         d: dict[str, Any] = {
             "farms": [farm_run(k, side, model, half_a, half_b) for k in ("fixed", "random", "natural", "partial")]
         }
         print(json.dumps(d["farms"], ensure_ascii=False), flush=True)
-        if not quick:
+        if not config.quick:
             d["learning_curve"] = learning_curve(side, model, half_a, half_b)
             d["detection"] = detection(side, model, half_a, half_b)
             d["detection_summary"] = detection_summary(d["detection"])
             print(json.dumps(d["detection_summary"]), flush=True)
         results[side] = d
-    if not quick:
+    if not config.quick:
         results["speed"] = {"pages": speed(model, half_a, half_b)}
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"farms-{'-'.join(sides)}{'-quick' if quick else ''}.json"
-    out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    if not quick:
-        plot({k: v for k, v in results.items() if k in SIDES}, out.with_suffix(".png"))
-    print(out)
+        config.out_dir.mkdir(parents=True, exist_ok=True)
+        plot({k: v for k, v in results.items() if k in SIDES}, config.out_dir / f"{result_name(config, results)}.png")
+    return results
+
+
+def result_name(config: FarmsConfig, result: dict[str, Any]) -> str:
+    again = config.rescore or config.redetect
+    if again is not None:
+        return again.stem
+    return f"farms-{'-'.join(config.sides)}{'-quick' if config.quick else ''}"
+
+
+def render(result: dict[str, Any]) -> str:
+    rows = [
+        [
+            side,
+            f["kind"],
+            f["pages"],
+            f["entries_seen3"],
+            f["precision_seen3"],
+            f["restore"]["recall"],
+            f["restore"]["damage"],
+            f["site"]["spun_score"],
+        ]
+        for side in SIDES
+        for f in result.get(side, {}).get("farms", [])
+    ]
+    lines = [
+        "# Content farms learned without sources",
+        "",
+        md_table(
+            ["side", "farm", "pages", "entries seen 3+", "precision seen 3+", "restore recall", "damage", "site score"],
+            rows,
+        ),
+        "",
+    ]
+    for side in SIDES:
+        summary = result.get(side, {}).get("detection_summary")
+        if summary:
+            lines.append(
+                f"- {side}: farms flagged {summary['farms_flagged']}, clean sites flagged {summary['clean_flagged']}"
+            )
+    for r in result.get("speed", {}).get("pages", []):
+        lines.append(f"- {r['pages']} pages: {r['cpu_seconds']} s CPU (learn {r['learn_cpu_seconds']} s)")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    from benchmarks.registry import main
+
+    main("farms")

@@ -1,6 +1,6 @@
 """Index integrity under random bit flips: every damaged copy must fail loudly or answer exactly as before.
 
-Run: ``python -m benchmarks.index_flips [--flips 10000] [--docs 400] [--verify auto|header|quick] [--seed 0]``.
+Run: ``python -m benchmarks index_flips [--flips 10000] [--docs 400] [--verify auto|header|quick] [--seed 0]``.
 
 Builds a small real index (``--docs`` articles of indosum_dev + clickid_clean: four batches, compacted,
 then one more batch, so postings rows of both kinds exist), records the answers of a fixed set of reads
@@ -15,32 +15,54 @@ one uniformly random bit of the file, opens the copy and repeats every read. Eac
 * ``silent``: some read answered differently without an error. Must be 0 (issue 12);
 * ``crash``: some read raised something that is not a DespinError (a traceback). Must be 0.
 
-Writes ``benchmarks/results/index-flips-<git sha>[-<verify>].json`` with the counts, the offsets of any
+Writes ``benchmarks/results/index-flips-<git sha>[-<verify>].json`` (and ``.md``) with the counts, the offsets of any
 silent change or crash, and a breakdown by the table whose page was hit (SQLite's ``dbstat``). This is a
 benchmark (minutes), not a CI test; tests/hardening/test_hardening_crash.py runs a few hundred flips.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import json
 import random
 import sqlite3
 import subprocess
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.config import RESULTS_DIR
 from benchmarks.index_latency import perturb, read_docs
+from benchmarks.registry import md_table, parser_for
 from despin.errors import DespinError, IndexCorruptError
 from despin.tracer import Index, IndexConfig, trace
 
-RESULTS = Path(__file__).resolve().parent / "results"
 Read = Callable[[Index], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class FlipsConfig:
+    """``flips`` one-bit trials on an index of ``docs`` articles, opened with ``verify``."""
+
+    flips: int = 10_000
+    docs: int = 400
+    verify: str = "auto"
+    seed: int = 0
+    out_dir: Path = RESULTS_DIR
+
+
+def configure(argv: Sequence[str]) -> FlipsConfig:
+    parser = parser_for("index_flips", __doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--flips", type=int, default=10_000)
+    parser.add_argument("--docs", type=int, default=400)
+    parser.add_argument("--verify", choices=["auto", "header", "quick"], default="auto")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
+    a = parser.parse_args(list(argv))
+    return FlipsConfig(flips=a.flips, docs=a.docs, verify=a.verify, seed=a.seed, out_dir=a.out)
 
 
 def build(path: Path, docs: list[tuple[str, str]]) -> None:
@@ -68,8 +90,15 @@ def reads(docs: list[tuple[str, str]], absent: list[tuple[str, str]], seed: int)
     queries.append(picked[0][1].split("\n")[0])  # one paragraph of an indexed article
     queries.extend(t for _, t in absent)  # articles that are not indexed: only wrong candidates
     for k, q in enumerate(queries):
-        out.append((f"trace{k}", lambda ix, q=q, k=k: trace(q, index=ix, with_text=k == 0).to_dict()))
+        out.append((f"trace{k}", _trace_read(q, with_text=k == 0)))
     return out
+
+
+def _trace_read(query: str, *, with_text: bool) -> Read:
+    def read(ix: Index) -> Any:
+        return trace(query, index=ix, with_text=with_text).to_dict()
+
+    return read
 
 
 def page_owners(path: Path) -> tuple[int, dict[int, str]]:
@@ -113,7 +142,8 @@ def trial(path: Path, verify: str, checks: list[tuple[str, Read]], reference: di
     return ("detected", errors[0]) if errors else ("harmless", "")
 
 
-def run(n_flips: int, n_docs: int, verify: str, seed: int) -> dict[str, Any]:
+def run(config: FlipsConfig) -> dict[str, Any]:
+    n_flips, n_docs, verify, seed = config.flips, config.docs, config.verify, config.seed
     # The revision of the code this process imported (taken now: a commit during the run must not rename it).
     sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
     dirty = subprocess.run(
@@ -175,22 +205,27 @@ def run(n_flips: int, n_docs: int, verify: str, seed: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--flips", type=int, default=10_000)
-    parser.add_argument("--docs", type=int, default=400)
-    parser.add_argument("--verify", choices=["auto", "header", "quick"], default="auto")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args()
-    result = run(args.flips, args.docs, args.verify, args.seed)
-    suffix = "" if args.verify == "auto" else f"-{args.verify}"
-    out = args.out or RESULTS / f"index-flips-{result['git']}{suffix}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({k: result[k] for k in ("flips", "verify", "outcomes", "detected_by", "ms_per_trial")}))
-    print(f"wrote {out}")
+def render(result: dict[str, Any]) -> str:
+    o = result["outcomes"]
+    by_region = [
+        [k, *(v.get(x, 0) for x in ("detected", "harmless", "silent", "crash"))] for k, v in result["by_region"].items()
+    ]
+    return (
+        f"# Index bit flips (git `{result['git']}`, verify `{result['verify']}`)\n\n"
+        f"{result['flips']:,} one-bit flips of a {result['index']['docs']}-article index "
+        f"({result['index']['bytes']:,} bytes), {result['ms_per_trial']} ms per trial. "
+        f"Detected {o['detected']}, harmless {o['harmless']}, **silent {o['silent']}**, **crash {o['crash']}** "
+        "(the last two must be 0).\n\n"
+        + md_table(["region hit", "detected", "harmless", "silent", "crash"], by_region)
+        + "\n"
+    )
+
+
+def result_name(config: FlipsConfig, result: dict[str, Any]) -> str:
+    return f"index-flips-{result['git']}" + ("" if config.verify == "auto" else f"-{config.verify}")
 
 
 if __name__ == "__main__":
-    main()
+    from benchmarks.registry import main
+
+    main("index_flips")

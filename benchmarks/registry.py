@@ -42,7 +42,13 @@ from typing import Any, Protocol, cast
 from benchmarks.config import REPO_ROOT, RESULTS_DIR, BenchConfig
 
 BENCHMARKS: dict[str, str] = {
+    "farms": "benchmarks.farms",
+    "index_flips": "benchmarks.index_flips",
     "index_latency": "benchmarks.index_latency",
+    "scale": "benchmarks.scale",
+    "serve": "benchmarks.serve",
+    "trace": "benchmarks.trace",
+    "trace_long": "benchmarks.trace_long",
     "trace_short": "benchmarks.trace_short",
 }
 """Every benchmark ``python -m benchmarks NAME`` runs: its name (a ``-`` may stand for ``_``) -> module."""

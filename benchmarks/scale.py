@@ -1,6 +1,7 @@
 """Scan throughput: 1 vs 2 local workers, Ray vs local, memory per worker, and a 10M-doc projection.
 
-Run: ``python -m benchmarks.scale --suite quick|full`` (or ``run(BenchConfig(...))``).
+Run: ``python -m benchmarks scale --suite quick|full [--no-ray]`` (or ``run(BenchConfig(...))``); writes
+``scale-<git sha>[-quick].json`` and ``.md`` under ``--out``.
 
 The corpus is news only: IndoSum dev, CLICK-ID clean, then CLICK-ID link-gaps articles, in file
 order (5,000 for ``full``, 200 for ``quick``); every other article is spun at rate 0.15 with the
@@ -19,9 +20,13 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from benchmarks.config import BenchConfig
+from benchmarks.registry import bench_config, common_options, md_table, parser_for
 from despin import api
 from despin.batch import scan
 from despin.pipeline import Stat
@@ -49,11 +54,25 @@ class Config(Protocol):
     def out_dir(self) -> Path: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ScaleConfig(BenchConfig):
+    """The common options, and whether to run the Ray configuration too."""
+
+    ray: bool = True
+
+
+def configure(argv: Sequence[str]) -> ScaleConfig:
+    parser = common_options(parser_for("scale", __doc__.splitlines()[0] if __doc__ else None))
+    parser.add_argument("--no-ray", action="store_true", help="skip the Ray run")
+    a = parser.parse_args(list(argv))
+    return ScaleConfig(**{f: getattr(bench_config(a), f) for f in BenchConfig.__dataclass_fields__}, ray=not a.no_ray)
+
+
 def _data_dir(cfg: Config) -> Path:
+    from despin.training.corpora import default_data_dir
+
     resolved = getattr(cfg, "resolved_data_dir", None)
-    if callable(resolved):
-        return Path(resolved())
-    return REPO_ROOT.parent / "shared" / "data"
+    return Path(resolved()) if callable(resolved) else default_data_dir()
 
 
 def _model(cfg: Config) -> Any:
@@ -127,8 +146,10 @@ def _same_outputs(a: Path, b: Path) -> bool:
     return bool(names) and all((a / n).read_bytes() == (b / n).read_bytes() for n in names)
 
 
-def run(cfg: Config, *, ray: bool = True) -> dict[str, Any]:
-    """Measure the scan's throughput and memory; see the module docstring."""
+def run(cfg: Config, *, ray: bool | None = None) -> dict[str, Any]:
+    """Measure the scan's throughput and memory; see the module docstring (Ray too unless ``ray`` is False
+    or the config's ``ray`` is)."""
+    ray = bool(getattr(cfg, "ray", True)) if ray is None else ray
     suite = SUITES[cfg.suite]
     corpus = build_corpus(cfg, suite["n_docs"], suite["shard_docs"])
     _model(cfg)  # fail early if the model is missing
@@ -193,25 +214,24 @@ def _mean_chars(corpus: Path) -> int:
     return chars // max(n, 1)
 
 
-def main() -> None:
-    import argparse
-
-    from benchmarks.config import BenchConfig
-
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    p.add_argument("--suite", choices=sorted(SUITES), default="quick")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--model", type=Path, default=None)
-    p.add_argument("--no-ray", action="store_true", help="skip the Ray run")
-    p.add_argument("--out", type=Path, default=None, help="also write the result JSON here")
-    a = p.parse_args()
-    result = run(BenchConfig(suite=a.suite, seed=a.seed, model=a.model), ray=not a.no_ray)
-    text = json.dumps(result, indent=1, ensure_ascii=False)
-    if a.out:
-        a.out.parent.mkdir(parents=True, exist_ok=True)
-        a.out.write_text(text + "\n", encoding="utf-8")
-    print(text)
+def render(result: dict[str, Any]) -> str:
+    keys = ("docs", "wall_s", "docs_per_s", "docs_per_cpu_s", "peak_rss_mb_per_worker", "flagged_share")
+    rows = [[name, *(r.get(k, r.get("skipped")) for k in keys)] for name, r in result["runs"].items()]
+    p = result["projection"]
+    return (
+        f"# Scan throughput ({result['suite']} suite, {result['cpu_count']} CPUs)\n\n"
+        + md_table(["run", "docs", "wall s", "docs/s", "docs/CPU-s", "peak RSS MB/worker", "flagged"], rows)
+        + f"\n\n2 vs 1 workers: x{result['speedup_2_vs_1']}; outputs identical: {result['identical_1_vs_2']}"
+        + (
+            f"; Ray vs local: identical {result['identical_ray_vs_local']}"
+            if "identical_ray_vs_local" in result
+            else ""
+        )
+        + f". Projection: {p['docs']:,} documents on {p['cores']} cores in about {p['hours']} h.\n"
+    )
 
 
 if __name__ == "__main__":
-    main()
+    from benchmarks.registry import main
+
+    main("scale")

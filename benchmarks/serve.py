@@ -1,6 +1,7 @@
 """HTTP load benchmark: concurrent clients against ``POST /v1/restore`` of a real ``despin serve``.
 
-Run: ``python -m benchmarks.serve --suite quick|full`` (or ``run(BenchConfig(...))``).
+Run: ``python -m benchmarks serve --suite quick|full [--clients N] [--duration S] [--workers N...]`` (or
+``run(BenchConfig(...))``); writes ``serve-<git sha>[-quick].json`` and ``.md`` under ``--out``.
 
 For 1 and then 2 server workers, start ``despin serve`` on a free 127.0.0.1 port, warm it up, then let
 ``clients`` asyncio+httpx clients send restore requests back to back for ``duration`` seconds, each a
@@ -22,12 +23,15 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 
+from benchmarks.config import BenchConfig
+from benchmarks.registry import bench_config, common_options, md_table, parser_for
 from despin import api
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -105,7 +109,12 @@ def _dev_article(cfg: Cfg) -> tuple[str, str]:
     from despin.training.splits import split_of
 
     resolved = getattr(cfg, "resolved_data_dir", None)
-    ddir = Path(resolved()) if callable(resolved) else REPO_ROOT.parent / "shared" / "data"
+    if callable(resolved):
+        ddir = Path(resolved())
+    else:
+        from despin.training.corpora import default_data_dir
+
+        ddir = default_data_dir()
     path = ddir / "corpus" / "indosum_dev.jsonl.gz"
     if path.is_file():
         with gzip.open(path, "rt", encoding="utf-8") as fh:
@@ -250,8 +259,12 @@ def run(
     duration_s: float | None = None,
     workers: tuple[int, ...] | None = None,
 ) -> dict[str, Any]:
-    """Run the load benchmark for the suite of ``cfg``; the keyword arguments override the suite."""
+    """Run the load benchmark for the suite of ``cfg``; the keyword arguments (else the config's
+    ``clients``, ``duration_s`` and ``workers``) override the suite."""
     suite = dict(SUITES[cfg.suite])
+    clients = clients or getattr(cfg, "clients", None)
+    duration_s = duration_s or getattr(cfg, "duration_s", None)
+    workers = workers or getattr(cfg, "workers", None)
     clients = clients or int(suite["clients"])
     duration_s = duration_s or float(suite["duration_s"])
     workers = workers or tuple(suite["workers"])
@@ -291,34 +304,49 @@ def run(
             "note": "load generator and server share the machine's CPUs; latencies are of 200 responses; "
             "inprocess_restore_per_s is api.restore on one thread, measured just before",
             "runs": runs,
-            "command": f"python -m benchmarks.serve --suite {cfg.suite}",
+            "command": f"python -m benchmarks serve --suite {cfg.suite}",
         }
     )
     return out
 
 
-def main() -> None:
-    import argparse
+@dataclass(frozen=True, slots=True)
+class ServeConfig(BenchConfig):
+    """The common options; ``clients``, ``duration_s`` and ``workers`` override the suite's when set."""
 
-    from benchmarks.config import BenchConfig
+    clients: int | None = None
+    duration_s: float | None = None
+    workers: tuple[int, ...] | None = None
 
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    p.add_argument("--suite", choices=sorted(SUITES), default="quick")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--model", type=Path, default=None)
-    p.add_argument("--clients", type=int, default=None)
-    p.add_argument("--duration", type=float, default=None, help="seconds of load per worker count")
-    p.add_argument("--workers", type=int, nargs="+", default=None)
-    p.add_argument("--out", type=Path, default=None, help="also write the result JSON here")
-    a = p.parse_args()
-    cfg = BenchConfig(suite=a.suite, seed=a.seed, model=a.model)
-    result = run(cfg, clients=a.clients, duration_s=a.duration, workers=tuple(a.workers) if a.workers else None)
-    text = json.dumps(result, indent=1, ensure_ascii=False)
-    if a.out:
-        a.out.parent.mkdir(parents=True, exist_ok=True)
-        a.out.write_text(text + "\n", encoding="utf-8")
-    print(text)
+
+def configure(argv: Sequence[str]) -> ServeConfig:
+    parser = common_options(parser_for("serve", __doc__.splitlines()[0] if __doc__ else None))
+    parser.add_argument("--clients", type=int, default=None)
+    parser.add_argument("--duration", type=float, default=None, help="seconds of load per worker count")
+    parser.add_argument("--workers", type=int, nargs="+", default=None)
+    a = parser.parse_args(list(argv))
+    base = bench_config(a)
+    return ServeConfig(
+        **{f: getattr(base, f) for f in BenchConfig.__dataclass_fields__},
+        clients=a.clients,
+        duration_s=a.duration,
+        workers=tuple(a.workers) if a.workers else None,
+    )
+
+
+def render(result: dict[str, Any]) -> str:
+    keys = ("workers", "clients", "requests", "rps", "p50_ms", "p90_ms", "p99_ms", "errors")
+    rows = [[r.get(k) for k in keys] for r in result["runs"]]
+    return (
+        f"# HTTP load: {result['endpoint']} ({result['cpu_count']} CPUs, {result['text_chars']:,}-char article)\n\n"
+        + md_table(["workers", "clients", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors"], rows)
+        + f"\n\nIn-process restore: {result['inprocess_restore_per_s']}/s"
+        + (f"; 2 vs 1 workers: x{result['scaling_2w_vs_1w']}" if "scaling_2w_vs_1w" in result else "")
+        + ".\n"
+    )
 
 
 if __name__ == "__main__":
-    main()
+    from benchmarks.registry import main
+
+    main("serve")

@@ -1,6 +1,7 @@
 """Trace benchmark: despin's index vs datasketch MinHash LSH on spun copies, plus the table learner.
 
-Run: ``python -m benchmarks.trace --suite quick|full [--out DIR]`` (or ``run(BenchConfig(...))``).
+Run: ``python -m benchmarks trace --suite quick|full [--out DIR]`` (or ``run(BenchConfig(...))``); writes
+``trace-<suite>-<git sha>.json`` and ``.md`` under ``--out``.
 
 References: clickid_link_gaps (all, ~24k) + indosum_dev (all splits, ~3.5k), less held-out IndoSum test
 documents. Queries: IndoSum test documents, spun at 20/40/60% by a spinner whose table is one half of
@@ -10,13 +11,11 @@ False matches: the held-out IndoSum test documents (clean and spun), which are N
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import os
 import platform
 import random
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterable
@@ -53,10 +52,10 @@ class Doc:
 
 
 def data_dir(cfg: Cfg) -> Path:
+    from despin.training.corpora import default_data_dir
+
     resolved = getattr(cfg, "resolved_data_dir", None)
-    if callable(resolved):
-        return Path(resolved())
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    return Path(resolved()) if callable(resolved) else default_data_dir()
 
 
 def read_corpus(path: Path) -> Iterable[dict[str, Any]]:
@@ -460,7 +459,8 @@ def run(cfg: Cfg) -> dict[str, Any]:
                 "platform": platform.platform(),
                 "loadavg_start": os.getloadavg(),
             },
-            "command": f"python -m benchmarks.trace --suite {cfg.suite} --seed {cfg.seed}",
+            "command": f"python -m benchmarks trace --suite {cfg.suite} --seed {cfg.seed}",
+            "git_sha": git_sha(),
         },
         "sizes": {},
     }
@@ -518,43 +518,55 @@ def run(cfg: Cfg) -> dict[str, Any]:
 
 
 def git_sha() -> str:
-    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
-    return out.stdout.strip() or "nogit"
+    from benchmarks.registry import git_sha as sha
+
+    return sha()
 
 
-def parse_config(parser: argparse.ArgumentParser) -> tuple[Cfg, argparse.Namespace]:
-    """Add ``--suite``, ``--seed`` and ``--out`` to ``parser``, parse the command line, and build the config."""
-    parser.add_argument("--suite", choices=["quick", "full"], default="quick")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
-    args = parser.parse_args()
-    try:
-        from benchmarks.config import BenchConfig
-
-        cfg: Cfg = BenchConfig(suite=args.suite, seed=args.seed, out_dir=args.out)
-    except ImportError:
-        cfg = _SimpleCfg(args.suite, args.seed, args.out)
-    args.out.mkdir(parents=True, exist_ok=True)
-    return cfg, args
+def result_name(config: Cfg, result: dict[str, Any]) -> str:
+    return f"trace-{config.suite}-{result['setup'].get('git_sha', git_sha())}"
 
 
-def main() -> None:
-    cfg, args = parse_config(argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None))
-    result = run(cfg)
-    out = args.out / f"trace-{args.suite}-{git_sha()}.json"
-    out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
-    print(
-        json.dumps({k: result[k] for k in ("despin", "minhash_lsh", "learn", "extrapolation")}, indent=1, default=str)
+def render(result: dict[str, Any]) -> str:
+    from benchmarks.registry import md_table
+
+    keys = ("recall@1", "recall@10", "false_match_rate", "cpu_p50_ms", "cpu_p99_ms")
+    rows = [
+        ["despin", size, rate, *(r.get(k) for k in keys)]
+        for size, per in result["sizes"].items()
+        for rate, r in per["despin"].items()
+    ]
+    for name, m in result["minhash_lsh"].items():
+        if isinstance(m, dict):
+            rows += [
+                [
+                    f"MinHash LSH {name}",
+                    result["minhash_lsh"]["refs"],
+                    rate,
+                    m[rate].get("recall@1"),
+                    m[rate].get("recall@10"),
+                    m.get("false_match_rate"),
+                    m[rate].get("cpu_p50_ms"),
+                    m[rate].get("cpu_p99_ms"),
+                ]
+                for rate in map(str, result["setup"]["rates"])
+                if rate in m
+            ]
+    learn, ex = result["learn"], result["extrapolation"]
+    return (
+        f"# Trace ({result['setup']['suite']} suite, seed {result['setup']['seed']})\n\n"
+        + md_table(
+            ["system", "references", "spin rate", "recall@1", "recall@10", "false matches", "CPU p50 ms", "CPU p99 ms"],
+            rows,
+        )
+        + f"\n\nTable learner: {learn.get('n_pages')} traced pages, precision {learn.get('precision')}, "
+        f"recall on other pages {learn.get('table_recall_on_other_pages')}. At {ex.get('target_refs', 0):,} "
+        f"references (extrapolated): CPU p50 {ex.get('predicted_cpu_p50_ms')} ms, index "
+        f"{ex.get('index_gb_at_target')} GB.\n"
     )
-    print(f"wrote {out}")
-
-
-@dataclass(frozen=True)
-class _SimpleCfg:
-    suite: str
-    seed: int
-    out_dir: Path
 
 
 if __name__ == "__main__":
-    main()
+    from benchmarks.registry import main
+
+    main("trace")

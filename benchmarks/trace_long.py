@@ -1,8 +1,8 @@
 """Trace on long inputs: time and peak memory of ``despin trace`` on ~2 MB spun copies, and agreement of the
 anchored alignment (despin.tracer.align, issue 12) with the whole-document alignment it replaced.
 
-Run: ``python -m benchmarks.trace_long --suite quick|full [--size BYTES] [--out DIR]``; writes
-``trace-long-<git sha>.json`` under ``--out`` (default ``benchmarks/results/``).
+Run: ``python -m benchmarks trace_long --suite quick|full [--size BYTES] [--out DIR]``; writes
+``trace-long-<git sha>.json`` and ``.md`` under ``--out`` (default ``benchmarks/results/``).
 
 Speed: each case is one fresh ``despin trace FILE --index DB`` process (the real CLI: start-up, index
 open, retrieval, alignment of every candidate, JSON output): wall time around it, its CPU time, and its
@@ -29,7 +29,6 @@ which is the aligner before the fix (tests/unit/test_trace_align.py checks it ag
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -40,11 +39,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from benchmarks.config import BenchConfig
+from benchmarks.registry import bench_config, common_options, md_table, parser_for
 from benchmarks.trace import (
     RATES,
     Cfg,
@@ -54,7 +56,6 @@ from benchmarks.trace import (
     git_sha,
     load_data,
     load_lexicon,
-    parse_config,
 )
 from despin import __version__
 from despin.spinner import spin
@@ -207,7 +208,7 @@ def compare(pairs: list[Pair], cells: int) -> dict[str, Any]:
     out: dict[str, Any] = {"max_cells": cells, "seconds": round(t_new, 2), "seconds_whole": round(t_whole, 2)}
     for kind, group in rows.items():
         deltas = [abs(match_score(g) - match_score(w)) for g, w, _ in group]
-        differ = [
+        differ: list[dict[str, Any]] = [
             {
                 "n_tokens": n,
                 "score_whole": round(match_score(w), 4),
@@ -305,7 +306,22 @@ def agreement(
     return out
 
 
-def run(cfg: Cfg, size: int = 2_000_000) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class LongConfig(BenchConfig):
+    """The common options and the size of the long spun copies, in bytes."""
+
+    size: int = 2_000_000
+
+
+def configure(argv: Sequence[str]) -> LongConfig:
+    parser = common_options(parser_for("trace_long", __doc__.splitlines()[0] if __doc__ else None))
+    parser.add_argument("--size", type=int, default=2_000_000, help="bytes of the long spun copies")
+    a = parser.parse_args(list(argv))
+    return LongConfig(**{f: getattr(bench_config(a), f) for f in BenchConfig.__dataclass_fields__}, size=a.size)
+
+
+def run(cfg: Cfg, size: int | None = None) -> dict[str, Any]:
+    size = int(getattr(cfg, "size", 2_000_000)) if size is None else size
     ddir = data_dir(cfg)
     table, _ = load_lexicon(ddir).split(seed=cfg.seed)
     pool, rest, queries, held = load_data(cfg)
@@ -328,7 +344,7 @@ def run(cfg: Cfg, size: int = 2_000_000) -> dict[str, Any]:
                 "python": platform.python_version(),
                 "loadavg_start": os.getloadavg(),
             },
-            "command": f"python -m benchmarks.trace_long --suite {cfg.suite} --seed {cfg.seed} --size {size}",
+            "command": f"python -m benchmarks trace_long --suite {cfg.suite} --seed {cfg.seed} --size {size}",
         }
     }
     with tempfile.TemporaryDirectory(prefix="despin-trace-long-") as tmp:
@@ -339,16 +355,43 @@ def run(cfg: Cfg, size: int = 2_000_000) -> dict[str, Any]:
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--size", type=int, default=2_000_000, help="bytes of the long spun copies")
-    cfg, args = parse_config(parser)
-    result = run(cfg, args.size)
-    out = args.out / f"trace-long-{git_sha()}.json"
-    out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
-    print(json.dumps({"meets_target": result["meets_target"]}))
-    print(f"wrote {out}")
+def render(result: dict[str, Any]) -> str:
+    rows = [
+        [
+            case,
+            r.get("query_bytes"),
+            r.get("seconds_max"),
+            r.get("cpu_seconds_max"),
+            r.get("peak_rss_mb_max"),
+            r.get("meets_target"),
+        ]
+        for case, r in result["speed"].items()
+    ]
+    agree = [
+        [where, mode, kind, r[kind]["pairs"], r[kind]["identical_rate"], r[kind]["abs_score_delta_max"]]
+        for where, a in result["agreement"].items()
+        for mode, r in a.items()
+        if isinstance(r, dict)
+        for kind in ("matches", "rejected")
+        if isinstance(r.get(kind), dict)
+    ]
+    t = result["setup"]["targets"]
+    return (
+        f"# Trace on long inputs ({result['setup']['suite']} suite, git `{result['setup']['git_sha']}`)\n\n"
+        f"Targets: {t['seconds']} s and {t['peak_rss_mb']} MB per `despin trace` process; met: "
+        f"{result['meets_target']}.\n\n"
+        + md_table(["case", "query bytes", "max s", "max CPU s", "peak RSS MB", "meets target"], rows)
+        + "\n\nAgreement with the whole-document alignment:\n\n"
+        + md_table(["set", "aligner", "pairs of", "pairs", "identical", "max |score delta|"], agree)
+        + "\n"
+    )
+
+
+def result_name(config: Cfg, result: dict[str, Any]) -> str:
+    return f"trace-long-{result['setup']['git_sha']}"
 
 
 if __name__ == "__main__":
-    main()
+    from benchmarks.registry import main
+
+    main("trace_long")
