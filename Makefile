@@ -6,7 +6,7 @@ test:
 lint:
 	.venv/bin/ruff check src tests benchmarks fuzz
 	.venv/bin/ruff format --check src tests benchmarks fuzz
-	.venv/bin/mypy --strict src
+	.venv/bin/mypy --strict src benchmarks
 bench-quick:
 	.venv/bin/python -m benchmarks run --suite quick
 bench-full:

@@ -8,7 +8,7 @@ echo "== ruff check"
 .venv/bin/ruff check src tests benchmarks fuzz
 echo "== ruff format --check"
 .venv/bin/ruff format --check src tests benchmarks fuzz
-echo "== mypy --strict src"
-.venv/bin/mypy --strict src
+echo "== mypy --strict src benchmarks"
+.venv/bin/mypy --strict src benchmarks
 echo "== pytest"
 exec .venv/bin/python -m pytest "$@"

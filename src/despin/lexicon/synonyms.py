@@ -128,13 +128,6 @@ class SynonymLexicon:
         """Originals that could have produced ``observed``, with ``P(observed | original)``."""
         return self._reverse.get(observed, {})
 
-    def restrict(self, keep_original: Iterable[str] | None = None) -> SynonymLexicon:
-        """A copy with only the originals in ``keep_original`` (e.g. words the LM knows)."""
-        if keep_original is None:
-            return self
-        keep = set(keep_original)
-        return SynonymLexicon({w: s for w, s in self._forward.items() if w in keep})
-
     def split(self, *, seed: int = 0, fraction: float = 0.5) -> tuple[SynonymLexicon, SynonymLexicon]:
         """Split the *unordered* pairs at random into two lexicons that share no pair.
 

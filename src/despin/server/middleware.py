@@ -42,11 +42,6 @@ def error_body(error: str, message: str) -> bytes:
     return orjson.dumps({"error": error, "message": message})
 
 
-def request_id_of(scope: Scope) -> str:
-    """The id the middleware gave this request ('-' outside a request)."""
-    return str(scope.get("state", {}).get("request_id", "-"))
-
-
 class RequestContextMiddleware:
     """Give every request an id (``X-Request-ID`` on the response and in the log line) and bound its body.
 

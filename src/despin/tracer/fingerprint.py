@@ -92,11 +92,6 @@ class IndexConfig:
 _FEATURE_RE = re.compile(r"[^\W_]+")
 
 
-def token_key(token: str) -> str:
-    """The form under which a token is aligned: lower case."""
-    return token.lower()
-
-
 def features(text: str, config: IndexConfig) -> tuple[list[str], int]:
     """The distinct indexed tokens of ``text``, sorted, and the number of letter/digit runs in it."""
     runs = _FEATURE_RE.findall(text.lower())
