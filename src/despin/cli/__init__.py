@@ -1,8 +1,9 @@
-"""The ``despin`` command line. Each submodule registers the commands of one API area; they are
-imported when a command runs (see :data:`despin.cli.common.COMMANDS`), so start-up stays fast."""
+"""The ``despin`` command line. Each submodule registers the commands of one API area."""
 
 from __future__ import annotations
 
-from despin.cli.common import COMMANDS, cli
+# Importing the submodules registers their commands on ``cli``.
+from despin.cli import core, dedup, index, learn, scan, serve, spin  # noqa: E402,F401,I001
+from despin.cli.common import cli
 
-__all__ = ["COMMANDS", "cli"]
+__all__ = ["cli"]
