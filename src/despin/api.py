@@ -6,10 +6,12 @@ three interfaces agree on what is an error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from despin.textio import MAX_CHARS, check_text
 from despin.types import Detection, Restoration, Spin, TraceResult
@@ -135,17 +137,119 @@ def trace(text: str, *, index: Index, top: int = 5, with_text: bool = False) -> 
     return trace_core(text, index=index, top=top, with_text=with_text)
 
 
+def _help(text: str, **cli: Any) -> dict[str, Any]:
+    """Field metadata: the help text, and how the CLI spells the option (``flag``, ``choices``, ``range``)."""
+    return {"help": text, **cli}
+
+
+@dataclass(frozen=True, slots=True)
+class SpinOptions:
+    """How the simulated spinner spins: the one signature of ``despin.spin``, ``despin spin`` and batches.
+
+    The fields are :class:`despin.spinner.Spinner`'s options (it checks their ranges); the CLI makes
+    one flag per field from this class, with the help text in the field's metadata.
+
+    Example:
+        >>> SpinOptions(rate=0.5).kwargs()["rate"]
+        0.5
+        >>> SpinOptions.from_kwargs(None, seed=3) == SpinOptions(seed=3)
+        True
+    """
+
+    rate: float = field(default=0.15, metadata=_help("Share of word tokens to substitute.", range=(0.0, 1.0)))
+    seed: int = field(default=0, metadata=_help("Seed of every random choice."))
+    mode: Literal["random", "deterministic"] = field(
+        default="random",
+        metadata=_help(
+            "Draw a replacement at each site, or always the same one per word.", choices=("random", "deterministic")
+        ),
+    )
+    choice: Literal["uniform", "weighted"] = field(
+        default="uniform",
+        metadata=_help(
+            "Pick among the listed replacements alike, or by the table's weights.", choices=("uniform", "weighted")
+        ),
+    )
+    wrong_sense: float = field(
+        default=0.0, metadata=_help("Probability of a synonym of a synonym (a wrong sense).", range=(0.0, 1.0))
+    )
+    capitalize: float = field(
+        default=0.25,
+        metadata=_help("Probability of a capital letter on a mid-sentence replacement.", range=(0.0, 1.0)),
+    )
+    repeat: float = field(
+        default=0.02, metadata=_help("Probability, per word, of an accidental repeat.", range=(0.0, 1.0))
+    )
+    footer: bool = field(default=True, metadata=_help("Append a source footer."))
+    outlet: str | None = field(default=None, metadata=_help("Outlet named in the footer (a seeded pick if omitted)."))
+    multiword: bool = field(default=True, metadata=_help("Match multi-word table entries, not only single words."))
+
+    def kwargs(self) -> dict[str, Any]:
+        """The options as keyword arguments of :class:`despin.spinner.Spinner`."""
+        return asdict(self)
+
+    @classmethod
+    def from_kwargs(cls, options: SpinOptions | None, **overrides: Any) -> SpinOptions:
+        """``options`` (the defaults when None) with ``overrides``; an unknown name is a TypeError."""
+        known = cls.__dataclass_fields__
+        unknown = sorted(set(overrides) - set(known))
+        if unknown:
+            raise TypeError(f"unknown spin option(s) {', '.join(unknown)}; SpinOptions has {', '.join(known)}")
+        return replace(options or cls(), **overrides)
+
+
 def spin(
-    text: str, *, model: Model | None = None, table: SynonymLexicon | str | Path | None = None, **options: Any
+    text: str,
+    options: SpinOptions | None = None,
+    *,
+    model: Model | None = None,
+    table: SynonymLexicon | str | Path | None = None,
+    doc: int = 0,
+    **overrides: Any,
 ) -> Spin:
-    """Spin ``text`` like a content farm would (see :func:`despin.spinner.spin` for ``options``)."""
-    from despin.spinner import spin as spin_core
+    """Spin ``text`` like a content farm would.
+
+    Args:
+        text: the document.
+        options: the spinner's options (:class:`SpinOptions`); keyword arguments named like its
+            fields override them (``spin(text, rate=0.3, seed=1)``).
+        model: whose lexicon is the spinner's table when ``table`` is None.
+        table: the spinner's table: a TSV path or a :class:`~despin.lexicon.SynonymLexicon`.
+        doc: the document's number within a batch (seeds its random choices apart from others').
+    """
+    from despin.spinner import Spinner
 
     text = check_text(text, max_chars=MAX_CHARS)
+    opts = SpinOptions.from_kwargs(options, **overrides)
+    return Spinner(_spin_table(model, table), **opts.kwargs()).spin(text, doc=doc)
+
+
+def spin_batch(
+    texts: Iterable[str],
+    options: SpinOptions | None = None,
+    *,
+    model: Model | None = None,
+    table: SynonymLexicon | str | Path | None = None,
+    docs: Iterable[int] | None = None,
+    **overrides: Any,
+) -> Iterator[Spin]:
+    """Spin many texts with one spinner, lazily: text ``i`` is ``spin(text, options, doc=docs[i])``.
+
+    ``docs`` numbers the texts (their line in a file, say); ``0, 1, 2, ...`` when None. The table is
+    read once. A blank or over-long text raises :class:`~despin.errors.InputError` when its turn comes.
+    """
+    from despin.spinner import Spinner
+
+    spinner = Spinner(_spin_table(model, table), **SpinOptions.from_kwargs(options, **overrides).kwargs())
+    numbers = iter(docs) if docs is not None else itertools.count()
+    for text in texts:
+        yield spinner.spin(check_text(text, max_chars=MAX_CHARS), doc=next(numbers))
+
+
+def _spin_table(model: Model | None, table: SynonymLexicon | str | Path | None) -> SynonymLexicon:
     if isinstance(table, (str, Path)):
-        table = load_table(table)
-    lexicon = table if table is not None else (model or load_model()).lexicon
-    return spin_core(text, lexicon=lexicon, **options)
+        return load_table(table)
+    return table if table is not None else (model or load_model()).lexicon
 
 
 def learn(pairs: Iterable[tuple[str, str]], *, config: LearnConfig | None = None) -> list[TableRow]:

@@ -29,11 +29,12 @@ import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from despin import api
+from despin.batch.options import ScanOptions
 from despin.batch.progress import ScanProgress
 from despin.batch.shards import ShardTasks
 from despin.errors import ConfigError
@@ -46,13 +47,6 @@ from despin.pipeline.writers import ParquetWriter, _LineFile, _pyarrow, remove_s
 from despin.tables.pairs import format_table
 from despin.textio import MAX_CHARS
 
-if TYPE_CHECKING:
-    from despin.batch.scan import ScanOptions
-
-# A group with fewer pages than this gets an empty table: a few pages cannot show which words vanish.
-MIN_GROUP_PAGES = 5
-# Buckets of groups, one table-stage task each (a group's pages all land in one bucket).
-GROUP_TASKS = 16
 # Output names a grouped scan adds beside the output shards.
 GROUP_RESERVED = frozenset({"groups", "tables", "groups.json"})
 

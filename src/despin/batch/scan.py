@@ -18,12 +18,13 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from despin._version import __version__
-from despin.batch.groups import GROUP_TASKS, MIN_GROUP_PAGES, GroupParquetWriter, learn_groups
+from despin.batch.groups import GroupParquetWriter, learn_groups
+from despin.batch.options import ScanOptions
 from despin.batch.progress import ScanProgress
 from despin.batch.shards import ShardTasks
 from despin.errors import ConfigError, InputError
@@ -44,37 +45,9 @@ from despin.pipeline.steps import (
     manifest_digest,
 )
 from despin.pipeline.writers import JsonlWriter, ParquetWriter, RejectWriter, write_atomic
-from despin.textio import MAX_CHARS
 
 if TYPE_CHECKING:
     from despin.model.bundle import Model
-
-
-@dataclass(frozen=True, slots=True)
-class ScanOptions:
-    """Everything that decides a scan's output bytes (not how it is executed)."""
-
-    text_field: str = "text"
-    id_field: str = "id"
-    restore: bool = False
-    index: str | None = None
-    keep: Literal["spun", "clean"] | None = None
-    min_score: float | None = None
-    model: str | None = None
-    table: str | None = None
-    threshold: float | None = None
-    top: int = 5
-    max_chars: int = MAX_CHARS
-    group_by: str | None = None
-    url_field: str = "url"
-    min_group_pages: int = MIN_GROUP_PAGES
-    group_tasks: int = GROUP_TASKS
-    # Identity of the model, table and index files: a changed file must not be mixed with old outputs.
-    identity: dict[str, Any] = field(default_factory=dict)
-
-    def fingerprint(self) -> str:
-        blob = json.dumps({"despin": __version__, **asdict(self)}, sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
 
 
 class ScanJob(ShardTasks):
@@ -402,26 +375,13 @@ def make_executor(
 def scan(
     inputs: str | Path | Iterable[str | Path],
     out_dir: str | Path,
+    options: ScanOptions | None = None,
     *,
-    text_field: str = "text",
-    id_field: str = "id",
-    restore: bool = False,
-    index: str | Path | None = None,
-    keep: Literal["spun", "clean"] | None = None,
-    min_score: float | None = None,
-    model: Model | str | Path | None = None,
-    table: str | Path | None = None,
-    threshold: float | None = None,
-    top: int = 5,
-    max_chars: int = MAX_CHARS,
-    group_by: str | None = None,
-    url_field: str = "url",
-    min_group_pages: int = MIN_GROUP_PAGES,
-    group_tasks: int = GROUP_TASKS,
     workers: int | None = None,
     executor: Literal["local", "ray"] | Executor = "local",
     ray_address: str | None = None,
     progress: bool | None = None,
+    **overrides: Any,
 ) -> ScanStats:
     """Detect spun documents in JSONL/Parquet shards, writing one annotated output shard per input.
 
@@ -429,30 +389,33 @@ def scan(
     ``restore`` also ``restored`` and ``edits``; with ``index`` also ``sources``. Bad records go to
     ``rejects/``; ``input == output + filtered + rejected``. A rerun skips completed shards.
 
+    What the scan computes is a :class:`~despin.batch.options.ScanOptions` (``options``); keyword
+    arguments named like its fields override it, so ``scan(inputs, out, restore=True,
+    text_field="content")`` works too. Its fields:
+
+    * ``text_field``, ``id_field``: the record fields holding the text and the document id.
+    * ``restore``: also restore the original wording (detection is computed once, inside restore).
+    * ``index``: a source index file to trace documents to their sources; ``top`` sources at most.
+    * ``keep``: ``"spun"`` or ``"clean"``: write only those documents (the rest count as filtered);
+      ``min_score``: write only documents with ``spun_score >= min_score``.
+    * ``model``: a model bundle directory (or, as a keyword argument, a loaded model); the packaged
+      default when None. ``table``: a learned spinner table used on top of the model's lexicon.
+      ``threshold``: the detection threshold; the bundle's calibrated default when None.
+    * ``max_chars``: longer texts are rejected.
+    * ``group_by``: learn one spinner table per group of records and use each record's own group's
+      table (adds ``group``): ``"host"`` groups by the host of ``url_field``, any other value names
+      the record field holding the group; a group under ``min_group_pages`` pages gets an empty
+      table; ``group_tasks`` table-learning tasks share the groups. See docs/scaling.md.
+
     Args:
         inputs: shard files (.jsonl, .jsonl.gz, .parquet) and directories of them.
         out_dir: the output directory (created if needed).
-        text_field: the record field holding the text.
-        id_field: the record field holding the document id (reported in rejects).
-        restore: also restore the original wording (detection is computed once, inside restore).
-        index: a source index file to trace documents to their sources.
-        keep: ``"spun"`` or ``"clean"``: write only those documents (the rest count as filtered).
-        min_score: write only documents with ``spun_score >= min_score``.
-        model: a model bundle directory or loaded model; the packaged default when None.
-        table: a learned spinner table, used on top of the model's lexicon to detect and restore.
-        threshold: the detection threshold; the bundle's calibrated default when None.
-        top: the most sources listed per document.
-        max_chars: longer texts are rejected.
-        group_by: learn one spinner table per group of records and use each record's own group's
-            table (adds ``group``): ``"host"`` groups by the host of ``url_field``, any other value
-            names the record field holding the group. See docs/scaling.md.
-        url_field: the record field holding the URL (``group_by="host"``).
-        min_group_pages: a group with fewer pages gets an empty table (too little evidence).
-        group_tasks: how many table-learning tasks share the groups (a group's pages stay in one).
+        options: what to compute (see above); the defaults when None.
         workers: parallel workers (local processes or Ray actors); None: 1 locally, all CPUs on Ray.
         executor: ``"local"``, ``"ray"`` or an :class:`~despin.executor.base.Executor` instance.
         ray_address: the Ray cluster to join (executor ``"ray"`` only).
         progress: draw a progress bar on stderr; None draws it only when stderr is a terminal.
+        overrides: fields of :class:`~despin.batch.options.ScanOptions`.
 
     Returns:
         The job's :class:`ScanStats`, also written to ``out_dir/stats.json``.
@@ -462,59 +425,39 @@ def scan(
         ConfigError: bad option values, or ``out_dir`` holds a scan made with other options.
         ModelError: the model bundle is missing or broken.
         MissingDependencyError: Parquet or Ray support is not installed.
+        TypeError: a keyword argument that is not an option.
     """
     t0 = time.perf_counter()
-    if keep not in (None, "spun", "clean"):
-        raise ConfigError(f"keep must be 'spun', 'clean' or None, got {keep!r}")
-    if min_score is not None and not 0.0 <= min_score <= 1.0:
-        raise ConfigError(f"min_score must lie in [0, 1], got {min_score}")
+    model = overrides.pop("model", None)
+    loaded = model if model is not None and not isinstance(model, str | Path) else None
+    if model is not None and loaded is None:
+        overrides["model"] = model
+    options = ScanOptions.from_kwargs(options, **overrides)
     if workers is not None and workers < 1:
         raise ConfigError(f"workers must be >= 1, got {workers}")
-    if top < 1:
-        raise ConfigError(f"top must be >= 1, got {top}")
-    if group_by is not None:
-        if not group_by or not url_field:
-            raise ConfigError("group_by and url_field must be non-empty")
-        if table is not None:
-            raise ConfigError("group_by learns a table per group: it cannot be combined with table")
-        if min_group_pages < 1 or group_tasks < 1:
-            raise ConfigError(f"min_group_pages and group_tasks must be >= 1, got {min_group_pages}, {group_tasks}")
     out = Path(out_dir).resolve()
     shards = find_shards([inputs] if isinstance(inputs, str | Path) else inputs, exclude=out)
     _refuse_inputs_inside(out, shards)
     _refuse_outputs_over_inputs(out, shards)
     runner = make_executor(executor, workers=workers, ray_address=ray_address)
-    table_s = str(Path(table).resolve()) if table is not None else None
-    index_s = str(Path(index).resolve()) if index is not None else None
-    loaded = model if model is not None and not isinstance(model, str | Path) else None
-    model_s = (
-        str(Path(model).resolve())
-        if isinstance(model, str | Path)
-        else (str(loaded.path) if loaded is not None else None)
-    )
-    options = ScanOptions(
-        text_field=text_field,
-        id_field=id_field,
-        restore=restore,
+    table_s = str(Path(options.table).resolve()) if options.table is not None else None
+    index_s = str(Path(options.index).resolve()) if options.index is not None else None
+    if options.model is not None:
+        model_s: str | None = str(Path(options.model).resolve())
+    else:
+        model_s = str(loaded.path) if loaded is not None else None
+    options = replace(
+        options,
         index=index_s,
-        keep=keep,
-        min_score=min_score,
         model=model_s,
         table=table_s,
-        threshold=threshold,
-        top=top,
-        max_chars=max_chars,
-        group_by=group_by,
-        url_field=url_field,
-        min_group_pages=min_group_pages,
-        group_tasks=group_tasks,
         identity=_identity(loaded or model_s, table_s, index_s),
     )
     out.mkdir(parents=True, exist_ok=True)
     _check_job_file(out, options)
     model_ref = ModelRef(options.model, model=loaded, manifest=options.identity["model"]["manifest"])
     groups_sha256, groups = None, None
-    if group_by is not None:
+    if options.group_by is not None:
         groups_sha256, groups = learn_groups(shards, out, options, model=model_ref, runner=runner, progress=progress)
     job = ScanJob(shards, out, options, model=model_ref, groups_sha256=groups_sha256)
     total_bytes = sum(job.task_size(t) for t in job.task_ids())

@@ -1,9 +1,8 @@
-"""The ``despin`` command line. Each submodule registers the commands of one API area."""
+"""The ``despin`` command line. Each submodule registers the commands of one API area; they are
+imported when a command runs (see :data:`despin.cli.common.COMMANDS`), so start-up stays fast."""
 
 from __future__ import annotations
 
-# Importing the submodules registers their commands on ``cli``.
-from despin.cli import core, dedup, index, learn, scan, serve, spin  # noqa: E402,F401,I001
-from despin.cli.common import cli
+from despin.cli.common import COMMANDS, cli
 
-__all__ = ["cli"]
+__all__ = ["COMMANDS", "cli"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from despin import api
-from despin.cli.common import cli, emit_json, read_input
+from despin.cli.common import cli, emit_json, one_shot, read_input
 
 model_option = click.option(
     "--model",
@@ -37,6 +37,7 @@ table_option = click.option(
 @model_option
 @threshold_option
 @table_option
+@one_shot
 def detect(source: str, model_dir: Path | None, threshold: float | None, table: Path | None) -> None:
     """Score how likely a text is spun and list the suspicious spans (JSON).
 
@@ -57,6 +58,7 @@ def detect(source: str, model_dir: Path | None, threshold: float | None, table: 
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of the text.")
 @click.option("--keep-footer", is_flag=True, help="Keep the spinner's source footer in the text.")
 @click.option("--force", is_flag=True, help="Change the words even when the text does not look spun.")
+@one_shot
 def restore(
     source: str,
     model_dir: Path | None,

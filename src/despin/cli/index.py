@@ -13,11 +13,8 @@ from pathlib import Path
 
 import click
 
-from despin import api
-from despin.cli.common import cli, emit_json, read_input
-from despin.cli.records import Rejects, read_documents
+from despin.cli.common import cli, emit_json, one_shot, read_input
 from despin.textio import MAX_CHARS
-from despin.tracer import Index
 
 VERIFY = click.Choice(["auto", "quick", "header"])
 STATS_VERIFY = click.Choice(["auto", "quick", "header", "full"])
@@ -62,6 +59,9 @@ def index_add(
     Example:
         despin index add --index refs.db news.jsonl.gz more.parquet
     """
+    from despin.cli.records import Rejects, read_documents
+    from despin.tracer import Index
+
     bad = Rejects()
 
     def records() -> Iterator[tuple[str, str]]:
@@ -110,6 +110,8 @@ def index_stats(index_path: str, verify: str) -> None:
     Example:
         despin index stats --index refs.db --verify full
     """
+    from despin.tracer import Index
+
     with Index.open(index_path, verify="quick" if verify == "full" else verify) as ix:  # type: ignore[arg-type]
         stats = ix.stats()
         if verify == "full":
@@ -121,6 +123,7 @@ def index_stats(index_path: str, verify: str) -> None:
 @click.argument("source", metavar="[FILE|-]", default="-")
 @click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False), help="Index file.")
 @click.option("--top", type=click.IntRange(1), default=5, show_default=True, help="Most matches to print.")
+@one_shot
 def trace_command(source: str, index_path: str, top: int) -> None:
     """Find the sources of a spun text, best first, with the substitutions as evidence.
 
@@ -130,6 +133,9 @@ def trace_command(source: str, index_path: str, top: int) -> None:
     Example:
         despin trace spun.txt --index refs.db --top 3
     """
+    from despin import api
+    from despin.tracer import Index
+
     text = read_input(source)
     with Index.open(index_path) as ix:
         emit_json(api.trace(text, index=ix, top=top).to_dict())

@@ -13,26 +13,24 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import orjson
 
-from despin import api
 from despin.cli.common import cli, emit_json
-from despin.cli.records import Rejects, read_documents, read_values
 from despin.errors import InputError
-from despin.tables.pairs import (
-    MIN_PAIR_COVERAGE,
-    LearnConfig,
-    format_table,
-    learn_table,
-    pairs_from_texts,
-    pairs_from_trace,
-)
 from despin.textio import MAX_CHARS, check_text
-from despin.types import shown_score
 
-_LEARN = LearnConfig()
+if TYPE_CHECKING:
+    from despin.cli.records import Rejects
+
+
+def _learn_default(name: str) -> object:
+    """A default of :class:`despin.tables.pairs.LearnConfig`, read when a flag needs it (keeps start-up light)."""
+    from despin.tables.pairs import LearnConfig
+
+    return getattr(LearnConfig(), name)
 
 
 def _learn_inputs(path: Path, bad: Rejects) -> list[tuple[list[tuple[str, str]], bool]]:
@@ -40,6 +38,9 @@ def _learn_inputs(path: Path, bad: Rejects) -> list[tuple[list[tuple[str, str]],
 
     The file's bad records go to ``bad`` in line order, whether the reader or this function refused them.
     """
+    from despin.cli.records import Rejects, read_values
+    from despin.tables.pairs import MIN_PAIR_COVERAGE, pairs_from_texts, pairs_from_trace
+
     mine = Rejects()
     items = list(read_values(path, mine))
     if mine.items and (not items or items[0][0] != 1):  # maybe one pretty-printed JSON document
@@ -118,14 +119,14 @@ def _write(path: Path, text: str) -> None:
 @click.option(
     "--min-count",
     type=click.IntRange(1),
-    default=_LEARN.min_count,
+    default=lambda: _learn_default("min_count"),
     show_default=True,
     help="Least sightings of an entry.",
 )
 @click.option(
     "--min-prob",
     type=click.FloatRange(0, 1),
-    default=_LEARN.min_prob,
+    default=lambda: _learn_default("min_prob"),
     show_default=True,
     help="Least P(original | observed) of an entry.",
 )
@@ -163,6 +164,9 @@ def learn_command(
     if report_path:
         raise click.UsageError("--report needs --unsupervised")
     _check_outputs(pairs, [Path(output)])
+    from despin.cli.records import Rejects
+    from despin.tables.pairs import LearnConfig, format_table, learn_table
+
     bad = Rejects()
     found: list[tuple[str, str]] = []
     n_records = n_unaligned = 0
@@ -206,6 +210,8 @@ def _report_files(path: Path) -> tuple[Path, ...]:
 
 def _site_pages(path: Path, text_field: str, bad: Rejects) -> Iterator[str]:
     """Page texts of a JSONL(.gz) or Parquet file of records, or of a plain-text file (one page)."""
+    from despin.cli.records import read_documents
+
     name = path.name.lower()
     if name.endswith((".parquet", ".pq", ".jsonl", ".jsonl.gz", ".json", ".json.gz", ".ndjson", ".ndjson.gz")):
         yield from (doc.text for doc in read_documents(path, bad, text_field=text_field))
@@ -231,6 +237,10 @@ def _learn_unsupervised(
     t0 = time.perf_counter()
     report = _report_files(Path(report_path)) if report_path else ()
     _check_outputs(files, [Path(output), *report])
+    from despin import api
+    from despin.cli.records import Rejects
+    from despin.types import shown_score
+
     bad = Rejects()
     pages = [page for f in files for page in _site_pages(Path(f), text_field, bad)]
     if not pages:
