@@ -47,6 +47,7 @@ BENCHMARKS: dict[str, str] = {
     "index_latency": "benchmarks.index_latency",
     "scale": "benchmarks.scale",
     "serve": "benchmarks.serve",
+    "startup": "benchmarks.startup",
     "trace": "benchmarks.trace",
     "trace_long": "benchmarks.trace_long",
     "trace_short": "benchmarks.trace_short",

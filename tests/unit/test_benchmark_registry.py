@@ -75,3 +75,15 @@ def test_python_m_benchmarks_lists_and_dispatches() -> None:
     )
     unknown = bench("no_such_benchmark")
     assert unknown.returncode == 2 and "No such command" in unknown.stderr
+
+
+def test_the_startup_benchmark_measures_help_and_detect(tmp_path: Path) -> None:
+    path = registry.run_benchmark("startup", ["--repeat", "1", "--out", str(tmp_path)])
+    result = json.loads(path.read_text())
+    assert path.name == f"startup-{result['git']}.json"
+    assert set(result["cases"]) >= {"help", "detect", "import_despin"}
+    for case in result["cases"].values():
+        assert case["cpu_s"] >= 0 and case["wall_s"] > 0
+    steps = [s["step"] for s in result["detect_breakdown"]]
+    assert "load lexicon" in steps and "first detect" in steps
+    assert "Where `despin detect`'s CPU goes" in path.with_suffix(".md").read_text()
