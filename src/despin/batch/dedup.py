@@ -140,7 +140,9 @@ class DedupStep(_ModelStep):
             if farm is not None:
                 root = Path(self.links_json[0]).parent.parent
                 table = _farm_table(str(root / farm["table"]), farm["sha256"])
+                cpu0 = time.process_time()
                 det = api.detect(doc.text, model=self.model.get(), table=table, threshold=self.options.threshold)
+                self.stats.add_time("farm_scoring_cpu", time.process_time() - cpu0)
                 ann["spun_score"], ann["is_spun"] = det.to_dict()["spun_score"], det.is_spun
                 self.stats.inc(Stat.SCORED)
                 if det.is_spun:
@@ -293,6 +295,7 @@ class DedupStats:
             "hosts": self.links.get("hosts", 0),
             "farms": self.links.get("farms", []),
             "farm_pages_scored": t[Stat.SCORED],
+            "farm_scoring_cpu_seconds": round(t.timers.get("farm_scoring_cpu", 0.0), 3),
             "flagged": t[Stat.FLAGGED],
             "reject_reasons": t.to_dict()["reasons"],
             "n_shards": len(self.shards),
