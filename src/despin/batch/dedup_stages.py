@@ -132,6 +132,7 @@ class TextStore:
             self.offsets = z["offsets"]
         with gzip.open(directory / "meta.jsonl.gz", "rb") as fh:
             self.meta: list[list[Any]] = [orjson.loads(line) for line in fh]
+        self.minima = np.load(directory / "minima.npy", mmap_mode="r")
         self._fh: IO[bytes] | None = None
 
     def text(self, ordinal: int) -> str:
@@ -201,6 +202,7 @@ class SignJob(_Stage, ShardTasks):
         hosts: dict[str, int] = {}
         no_host = 0
         keys: list[npt.NDArray[np.uint64]] = []
+        minima: list[npt.NDArray[np.uint64]] = []
         meta = _LineFile(folder / "meta.jsonl.gz", gz=True)
         try:
             with open(tmp, "wb") as fh:
@@ -216,7 +218,9 @@ class SignJob(_Stage, ShardTasks):
                         hosts[host] = hosts.get(host, 0) + 1
                     day = parse_date(doc.record.get(o.date_field)) if o.date_field else None
                     meta.write(orjson.dumps([doc.line, doc.doc_id, host, day.isoformat() if day else None]))
-                    keys.append(signer.sign(doc.text))
+                    mins = signer.minhash(signer.words(doc.text))
+                    minima.append(mins)
+                    keys.append(signer.bands_of(mins))
         except BaseException:
             meta.abort()
             tmp.unlink(missing_ok=True)
@@ -228,6 +232,9 @@ class SignJob(_Stage, ShardTasks):
             folder / "docs.npz",
             _npz(lines=np.asarray(lines, dtype=np.int64), offsets=np.asarray(offsets, dtype=np.int64)),
         )
+        # The minima (32-bit values) estimate a candidate pair's similarity before it is aligned.
+        mins_table = np.stack(minima).astype(np.uint32) if minima else np.zeros((0, o.num_perm), dtype=np.uint32)
+        write_atomic(folder / "minima.npy", _npy_bytes(mins_table))
         table = np.stack(keys) if keys else np.zeros((0, o.bands), dtype=np.uint64)
         refs = (np.uint64(shard_no) << np.uint64(REF_SHIFT)) + np.arange(n, dtype=np.uint64)
         flat_keys = table.ravel()
@@ -361,6 +368,12 @@ class VerifyJob(_Stage, ShardTasks):
         out = _LineFile(self.paths.edges_file(task_id), gz=True)
         try:
             for a_ref, b_ref in zip(pairs["a"].tolist(), pairs["b"].tolist(), strict=True):
+                a_no, b_no = int(a_ref) >> REF_SHIFT, int(b_ref) >> REF_SHIFT
+                ma = self.store(a_no).minima[int(a_ref) & 0xFFFFFFFF]
+                mb = self.store(b_no).minima[int(b_ref) & 0xFFFFFFFF]
+                if float(np.mean(ma == mb)) < o.min_similarity:
+                    stats.counts["dissimilar_pairs"] += 1
+                    continue
                 a, a_text = self._page(int(a_ref))
                 b, b_text = self._page(int(b_ref))
                 same_id = self.store(a.ref >> REF_SHIFT).meta[a.ref & 0xFFFFFFFF][1]

@@ -7,6 +7,5 @@ both ways), :mod:`~despin.dedup.direction` (which side is the copy) and :mod:`~d
 """
 
 from despin.dedup.options import DedupOptions, Keep, Relation
-from despin.dedup.signature import Signer
 
-__all__ = ["DedupOptions", "Keep", "Relation", "Signer"]
+__all__ = ["DedupOptions", "Keep", "Relation"]

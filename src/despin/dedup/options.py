@@ -41,7 +41,10 @@ class DedupOptions:
         bucket_cap: a band bucket with more pages than this is skipped (boilerplate shared by many
             pages); it bounds the pairs a bucket emits, so retrieval stays linear.
         min_bands: least bands a candidate pair must share.
-        max_candidates: most candidates verified per page, the most shared bands first.
+        max_candidates: most candidates per page, the most shared bands first.
+        min_similarity: least MinHash estimate of the pair's rare-word Jaccard (over all
+            ``bands * rows`` minima) before it is aligned: spun copies measured 0.36 and up, 99% of
+            other band collisions under 0.24 (docs/dedup.md).
         bucket_tasks: tasks the band buckets are split among.
 
     Verification (the tracer's aligner, both ways):
@@ -71,12 +74,13 @@ class DedupOptions:
     url_field: str = "url"
     date_field: str | None = None
     n_common: int = 1000
-    bands: int = 42
-    rows: int = 3
+    bands: int = 64
+    rows: int = 2
     seed: int = 1
     bucket_cap: int = 100
     min_bands: int = 1
     max_candidates: int = 8
+    min_similarity: float = 0.2
     bucket_tasks: int = 8
     min_score: float = 0.45
     min_coverage: float = 0.6
@@ -105,7 +109,14 @@ class DedupOptions:
             raise ConfigError(f"n_common must be >= 0, got {self.n_common}")
         if self.min_bands > self.bands:
             raise ConfigError(f"min_bands ({self.min_bands}) cannot exceed bands ({self.bands})")
-        for name in ("min_score", "min_coverage", "min_source_coverage", "spun_min_substituted", "min_farm_share"):
+        for name in (
+            "min_score",
+            "min_coverage",
+            "min_source_coverage",
+            "spun_min_substituted",
+            "min_farm_share",
+            "min_similarity",
+        ):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ConfigError(f"{name} must lie in [0, 1], got {v}")
