@@ -195,7 +195,10 @@ def shard_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         corrupt[i] ^= 0xA5
     (d / "corrupt.jsonl.gz").write_bytes(bytes(corrupt))
     (d / "notgzip.jsonl.gz").write_bytes(jsonl(good))
-    pq.write_table(pa.Table.from_pylist([{"id": "w-1", "body": SOURCES["rice-price"]}]), d / "wrong_schema.parquet")
+    # One row without the text field among good ones (a shard of nothing but such rows is an error of
+    # --text-field, not bad records: tests/e2e/test_cli_hints.py).
+    wrong = [{"id": "w-1", "body": SOURCES["rice-price"], "text": None}, {"id": "w-2", "body": None, "text": "Ok."}]
+    pq.write_table(pa.Table.from_pylist(wrong), d / "wrong_schema.parquet")
     pq.write_table(pa.Table.from_pylist([{"id": "n-1", "text": 5}, {"id": "n-2", "text": 7}]), d / "nonstring.parquet")
     pq.write_table(
         pa.Table.from_pylist([{"id": "z-1", "text": None}, {"id": "z-2", "text": SOURCES["rice-price"]}]),

@@ -25,7 +25,7 @@ import click
 import orjson
 
 from despin._version import __version__
-from despin.errors import DespinError
+from despin.errors import DespinError, InputError
 from despin.textio import MAX_CHARS, check_text, decode_text
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
@@ -142,11 +142,13 @@ def one_shot(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
-def read_input(source: str, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
+def read_input(source: str, *, max_bytes: int = MAX_INPUT_BYTES, batch: str | None = None) -> str:
     """Read FILE or ``-`` (stdin) as UTF-8 text; empty, binary, invalid or oversized input is an InputError.
 
     Oversized means over ``max_bytes`` bytes, or over the API's ``MAX_CHARS`` characters (checked here
-    too, so that the error names the file).
+    too, so that the error names the file). A file of records (Parquet, or JSON Lines: every line a
+    JSON object) is refused too: scored as prose, its JSON would look spun. Both errors name the
+    command for a corpus: ``batch`` (``despin scan FILE -o OUT`` when None).
     """
     if source == "-":
         stream: IO[bytes] = sys.stdin.buffer
@@ -159,7 +161,56 @@ def read_input(source: str, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
         except OSError as exc:
             raise click.BadParameter(f"cannot read {source}: {exc.strerror}", param_hint="FILE") from exc
         name = source
-    return check_text(decode_text(data, name=name, max_bytes=max_bytes), name=name, max_chars=MAX_CHARS)
+    use = batch or f"despin scan {source if source != '-' else 'FILE'} -o OUT"
+    kind = records_kind(data, name=name)
+    if kind is not None:
+        raise InputError(
+            f"{name} is a {kind} file of records, not one text (its JSON would be scored as prose); "
+            f"for records use `{use}` (--text-field names the field holding the text)"
+        )
+    try:
+        return check_text(decode_text(data, name=name, max_bytes=max_bytes), name=name, max_chars=MAX_CHARS)
+    except InputError as exc:
+        if len(data) > max_bytes or "over the" in str(exc):
+            raise InputError(
+                f"{exc}; one text is at most that, a corpus goes through `{use}` one record at a time"
+            ) from None
+        raise
+
+
+def records_kind(data: bytes, *, name: str = "", lines: int = 20) -> str | None:
+    """``"Parquet"`` or ``"JSON Lines"`` (gzip-compressed or not) when ``data`` is a file of records, else None.
+
+    JSON Lines: its first ``lines`` non-blank lines (all of them, if fewer) are each a JSON object; a
+    gzip stream counts when the file is named like one (``.jsonl.gz``, ``.ndjson.gz``, ``.json.gz``).
+
+    Example:
+        >>> records_kind(b'{"id": 1, "text": "Harga naik."}\\n{"id": 2, "text": "Banjir."}\\n')
+        'JSON Lines'
+        >>> records_kind(b"Harga cabai naik {kata pedagang}.") is None
+        True
+    """
+    if data[:4] == b"PAR1":
+        return "Parquet"
+    if data[:2] == b"\x1f\x8b" and name.lower().endswith((".jsonl.gz", ".ndjson.gz", ".json.gz")):
+        return "gzip-compressed JSON Lines"
+    if data.lstrip()[:1] != b"{":
+        return None
+    parts = data.split(b"\n", lines)  # the first lines, and the rest in one piece
+    seen = 0
+    for raw in parts[:lines] if len(parts) > lines else parts:
+        if not raw.strip():
+            continue
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(value, dict):
+            return None
+        seen += 1
+        if seen >= lines:
+            break
+    return "JSON Lines" if seen else None
 
 
 def emit_json(obj: Any) -> None:

@@ -136,6 +136,6 @@ def trace_command(source: str, index_path: str, top: int) -> None:
     from despin import api
     from despin.tracer import Index
 
-    text = read_input(source)
+    text = read_input(source, batch=f"despin scan {source} -o OUT --index {index_path}")
     with Index.open(index_path) as ix:
         emit_json(api.trace(text, index=ix, top=top).to_dict())

@@ -65,7 +65,8 @@ def spin_command(
             raise click.UsageError("--json and --jsonl are exclusive: --jsonl already prints JSON, one record a line")
         _spin_records(source, spin_options, table=table, text_field=text_field, skip_bad=skip_bad)
         return
-    result = api.spin(read_input(source), spin_options, table=table)
+    text = read_input(source, batch=f"despin spin {source} --jsonl")
+    result = api.spin(text, spin_options, table=table)
     if as_json:
         emit_json(result.to_dict())
     else:

@@ -6,6 +6,7 @@ runs that pipeline over a corpus, one resumable task per shard, locally or on Ra
 """
 
 from despin.pipeline.base import Document, Reject, Shard, Step, run_steps
+from despin.pipeline.fields import FieldCensus, MissingTextFieldError
 from despin.pipeline.readers import JsonlReader, ParquetReader, find_shards
 from despin.pipeline.stats import RejectReason, Stat, Stats
 from despin.pipeline.steps import (
@@ -22,10 +23,12 @@ from despin.pipeline.writers import JsonlWriter, ParquetWriter, RejectWriter
 __all__ = [
     "DetectStep",
     "Document",
+    "FieldCensus",
     "FilterStep",
     "IndexRef",
     "JsonlReader",
     "JsonlWriter",
+    "MissingTextFieldError",
     "ModelRef",
     "ParquetReader",
     "ParquetWriter",

@@ -22,6 +22,7 @@ import orjson
 
 from despin.errors import ConfigError, InputError
 from despin.pipeline.base import Document, Reject, RejectSink, Shard, Step, shard_suffix
+from despin.pipeline.fields import FieldCensus
 from despin.pipeline.stats import RejectReason, Stat
 from despin.pipeline.writers import _pyarrow, dumps_record
 from despin.textio import MAX_CHARS
@@ -99,6 +100,9 @@ class _Reader(Step):
         rejects: where rejected records go; None counts them and drops them.
         require_id: reject records without a non-empty ``id_field`` (``missing_id``), or whose id is
             neither a string nor an integer (``id_not_string``).
+        check_text_field: after a shard whose records are objects but none has ``text_field``, raise
+            :class:`~despin.pipeline.fields.MissingTextFieldError` naming the fields they do have (every
+            record is still rejected first); False only rejects them.
     """
 
     def __init__(
@@ -110,6 +114,7 @@ class _Reader(Step):
         max_chars: int = MAX_CHARS,
         rejects: RejectSink | None = None,
         require_id: bool = False,
+        check_text_field: bool = True,
     ) -> None:
         super().__init__()
         if max_chars < 1:
@@ -120,6 +125,7 @@ class _Reader(Step):
         self.text_field, self.id_field, self.max_chars = text_field, id_field, max_chars
         self.rejects = rejects
         self.require_id = require_id
+        self.check_text_field = check_text_field
         self.progress: ProgressFn | None = None
         self._pending = [0, 0]
 
@@ -134,18 +140,27 @@ class _Reader(Step):
             self._tick(0, 0, flush=True)
 
     def read(self, shard: Shard) -> Iterator[Document]:
-        """The shard's good documents; everything else goes to the rejects."""
+        """The shard's good documents; everything else goes to the rejects.
+
+        Raises:
+            MissingTextFieldError: no record of the shard has the text field (``check_text_field``),
+                raised once the whole shard has been read and rejected.
+        """
+        census = FieldCensus(self.text_field)
         for item in self.records(shard):
             if isinstance(item, Reject):
                 self._reject(item)
                 continue
             line, record, raw, lenient = item
+            census.add(record)
             doc = self._document(shard, line, record, raw, lenient=lenient)
             if isinstance(doc, Reject):
                 self._reject(doc if doc.raw else dataclasses.replace(doc, raw=_row_raw(record)))
             else:
                 self.stats.inc(Stat.INPUT)
                 yield doc
+        if self.check_text_field:
+            census.check(shard.path)
 
     def records(self, shard: Shard) -> Iterator[Record | Reject]:
         """Every parsed record of ``shard`` (any JSON value), or a :class:`Reject` for what cannot be parsed.
