@@ -5,6 +5,7 @@ Screenshots (desktop and phone width) are written to ``test-artifacts/`` as test
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from server_helpers import (
 )
 
 from despin import api
+from despin.cli.core import versus
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -82,6 +84,13 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, server: RunningServer) -> Iterator[Any]:
+    with open_page(browser, server) as pg:
+        yield pg
+
+
+@contextlib.contextmanager
+def open_page(browser: Any, server: RunningServer) -> Iterator[Any]:
+    """A desktop page of ``server``: script errors and requests leaving the machine fail the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     pg = context.new_page()
     problems: list[str] = []
@@ -129,10 +138,11 @@ def test_check_shows_verdict_highlights_restored_text_and_source(page: Any, expe
     check(page, SPUN_ARTICLE)
     assert len(restored_words(expected)) >= 3, "the model should restore this article"
 
-    # Verdict: the score and the decision, as the API gives them.
+    # Verdict: the decision in words, the score against the threshold, as the API gives them.
     label = page.locator("#verdict-label").text_content()
-    assert f"{round(expected['spun_score'] * 100)}%" in label
-    assert ("Likely spun" in label) == expected["is_spun"]
+    assert expected["is_spun"]
+    assert label == "Judged spun: " + versus(expected["spun_score"], expected["threshold"]).replace(">=", "\u2265")
+    assert page.locator("#legend").text_content().startswith("Highlighted words are suspected substitutions.")
 
     # Input view: one highlight per edit, on exactly the observed text; the tooltip: observed -> restored.
     marks = page.locator("#input-view mark")
@@ -177,7 +187,7 @@ def test_keyboard_only_use(page: Any, expected: dict[str, Any]) -> None:
     page.keyboard.press("Enter")
     expect(page.locator("#status")).to_have_text(re.compile(r"^Done"), timeout=30_000)
     status = page.locator("#status")
-    assert status.get_attribute("aria-live") == "polite" and "spun score" in status.text_content()
+    assert status.get_attribute("aria-live") == "polite" and "Judged spun: " in status.text_content()
 
     # Tab walks the highlighted substitutions; focus shows the tooltip and a visible outline.
     target = next(e for e in expected["edits"] if e["restored"].strip())
@@ -291,3 +301,94 @@ def test_docs_page_renders_offline(browser: Any, server: RunningServer) -> None:
     if os.environ.get("DESPIN_SCREENSHOT_DOCS"):
         pg.screenshot(path=str(ARTIFACTS / "docs.png"))
     context.close()
+
+
+# ---------------------------------------------------------------------------------- say why (issue 17)
+
+
+@pytest.fixture(scope="module")
+def bare_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The default model and no index: nothing to trace."""
+    with run_server(log_dir=tmp_path_factory.mktemp("browser-bare")) as running:
+        yield running
+
+
+def lightly_spun() -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """A spun text the detector does not flag but whose forced restoration changes words (found, not fixed:
+    the first of a fixed list of seeded spins), with the API's plain and forced answers."""
+    model = api.load_model()
+    for name in sorted(SOURCES):
+        for rate in (0.1, 0.2, 0.3):
+            for seed in range(6):
+                text = api.spin(SOURCES[name], model=model, rate=rate, seed=seed, footer=False).text
+                plain = api.restore(text, model=model).to_dict()
+                forced = api.restore(text, model=model, force=True).to_dict()
+                if not plain["is_spun"] and any(e["kind"] != "footer" for e in forced["edits"]):
+                    return text, plain, forced
+    raise AssertionError("no lightly spun text that the detector lets through: widen the search")
+
+
+def test_a_clean_text_is_not_judged_spun_and_the_page_says_why(browser: Any, bare_server: RunningServer) -> None:
+    text = SOURCES["rice-price"]
+    want = api.restore(text, model=api.load_model()).to_dict()
+    assert not want["is_spun"] and not want["changed"]
+    with open_page(browser, bare_server) as pg:
+        check(pg, text)
+        label = pg.locator("#verdict-label").text_content()
+        assert label == f"Not judged spun: {versus(want['spun_score'], want['threshold'])}"  # e.g. 0.10 < 0.94
+        detail = pg.locator("#verdict-detail").text_content()
+        assert "below the threshold, so despin left the words as they are" in detail
+        assert "Restore even if the text is not judged spun" in detail
+        assert pg.locator("#input-view mark").count() == 0  # no score or highlight without its meaning
+        expect(pg.locator("#legend")).to_be_hidden()
+        expect(pg.locator("#restored-pane")).to_be_hidden()  # an unchanged text is shown once
+        assert pg.locator("#n-edits").text_content() == "(unchanged: nothing to restore)"
+        # No index: no source section, no empty source panes, no trace promise in the tagline.
+        expect(pg.locator("#trace")).to_be_hidden()
+        expect(pg.locator("#align")).to_be_hidden()
+        expect(pg.locator("#tagline-trace")).to_be_hidden()
+        assert not pg.get_by_role("heading", name=re.compile("^Source")).is_visible()
+        assert "Not judged spun" in pg.locator("#status").text_content()
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / "page-not-spun.png"), full_page=True)
+
+
+def test_the_force_switch_restores_a_text_not_judged_spun_and_says_what_the_marks_mean(
+    browser: Any, bare_server: RunningServer
+) -> None:
+    text, plain, forced = lightly_spun()
+    with open_page(browser, bare_server) as pg:
+        check(pg, text)
+        assert pg.locator("#verdict-label").text_content().startswith("Not judged spun: ")
+        assert pg.locator("#input-view mark").count() == 0
+        pg.get_by_label("Restore even if the text is not judged spun").check()
+        with pg.expect_request(lambda r: r.url.endswith("/v1/restore")) as request:
+            pg.get_by_role("button", name="Check text").click()
+        assert json.loads(request.value.post_data) == {"text": text, "force": True}
+        expect(pg.locator("#status")).to_have_text(re.compile(r"^Done"), timeout=30_000)
+        # Still not judged spun (the verdict does not change), but the words are restored on request.
+        assert pg.locator("#verdict-label").text_content() == plain_label(plain)
+        detail = pg.locator("#verdict-detail").text_content()
+        assert detail.startswith("Restored on request although the text is not judged spun")
+        legend = pg.locator("#legend")
+        expect(legend).to_be_visible()
+        assert "not judged spun" in legend.text_content() and "calibrated chance" in legend.text_content()
+        marks = pg.locator("#input-view mark")
+        assert marks.count() == len(forced["edits"])
+        assert pg.locator("#restored-view").text_content() == forced["text"]
+        marks.first.hover()
+        assert "confidence" in pg.locator("#tip").text_content()
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / "page-forced.png"), full_page=True)
+
+
+def plain_label(restoration: dict[str, Any]) -> str:
+    return "Not judged spun: " + versus(restoration["spun_score"], restoration["threshold"])
+
+
+def test_the_restore_endpoint_takes_force(bare_server: RunningServer) -> None:
+    text, plain, forced = lightly_spun()
+    with bare_server.client() as client:
+        assert client.post("/v1/restore", json={"text": text}).json() == plain
+        got = client.post("/v1/restore", json={"text": text, "force": True}).json()
+    assert got == forced and got["changed"] and not got["is_spun"]

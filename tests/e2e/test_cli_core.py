@@ -102,3 +102,40 @@ def test_learned_table_drives_restoration(tmp_path: Path, model: Model) -> None:
     proc = _run("restore", "-", "--table", str(table), "--force", stdin=text.encode())
     assert proc.returncode == 0
     assert "membangun jembatan baru" in proc.stdout.decode()
+
+
+# ------------------------------------------------------------------------------ say why (issue 17, item 1)
+
+CLEAN = (
+    "Harga beras di pasar tradisional naik tajam menjelang akhir tahun. Para pedagang mengatakan pasokan "
+    "dari petani berkurang karena musim hujan datang terlambat."
+)
+
+
+def test_restore_that_changes_no_word_says_why_on_stderr(model: Model) -> None:
+    want = despin.restore(CLEAN, model=model)
+    assert not want.detection.is_spun and not want.changed
+    proc = _run("restore", "-", stdin=CLEAN.encode())
+    assert proc.returncode == 0
+    assert proc.stdout.decode() == CLEAN + "\n"  # the text itself, unchanged
+    (line,) = proc.stderr.decode().splitlines()  # exactly one line
+    score, threshold = want.to_dict()["spun_score"], want.to_dict()["threshold"]
+    assert line == (
+        f"despin restore: not judged spun ({score:.2f} < {threshold:.2f}), so the words are unchanged; "
+        "--force restores them anyway, --json shows the verdict"
+    )
+    as_json = _run("restore", "-", "--json", stdin=CLEAN.encode())
+    doc = json.loads(as_json.stdout)
+    assert (doc["changed"], doc["is_spun"], doc["threshold"]) == (False, False, threshold)
+    assert as_json.stderr.decode() == line + "\n"
+
+
+def test_restore_that_changes_words_prints_nothing_on_stderr_and_force_is_explained(model: Model) -> None:
+    spun = _run("restore", str(EXAMPLES / "spun.txt"))
+    assert spun.returncode == 0 and spun.stderr == b""
+    forced = _run("restore", "-", "--force", stdin=CLEAN.encode())
+    result = despin.restore(CLEAN, model=model, force=True)
+    if any(e.kind != "footer" for e in result.edits):
+        assert forced.stderr == b""
+    else:
+        assert b"forced, though not judged spun" in forced.stderr and b"words are unchanged" in forced.stderr

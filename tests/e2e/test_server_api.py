@@ -313,7 +313,7 @@ def test_openapi_and_docs_work_offline(client: httpx.Client) -> None:
     spec = client.get("/openapi.json").json()
     assert {"/v1/detect", "/v1/restore", "/v1/trace", "/v1/health"} <= set(spec["paths"])
     restore_body = spec["components"]["schemas"]["RestoreRequest"]
-    assert set(restore_body["properties"]) == {"text", "remove_footer"}
+    assert set(restore_body["properties"]) == {"text", "remove_footer", "force"}
     docs = client.get("/docs")
     assert docs.status_code == 200
     assert "cdn." not in docs.text and "unpkg" not in docs.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -88,6 +89,41 @@ def restore(
         emit_json(result.to_dict())
     else:
         click.echo(result.text, nl=not result.text.endswith("\n"))
+    why = why_unchanged(result.to_dict(), forced=force)
+    if why is not None:
+        click.echo(f"despin restore: {why}", err=True)
+
+
+def versus(score: float, threshold: float) -> str:
+    """``"0.81 < 0.94"``: a score against a threshold, with enough decimals that the two never look equal.
+
+    Example:
+        >>> versus(0.8123, 0.9381), versus(0.9376, 0.9381), versus(0.97, 0.9381)
+        ('0.81 < 0.94', '0.9376 < 0.9381', '0.97 >= 0.94')
+    """
+    digits = 2
+    while digits < 4 and f"{score:.{digits}f}" == f"{threshold:.{digits}f}" and score != threshold:
+        digits += 1
+    return f"{score:.{digits}f} {'>=' if score >= threshold else '<'} {threshold:.{digits}f}"
+
+
+def why_unchanged(result: dict[str, Any], *, forced: bool) -> str | None:
+    """One line saying why a restoration changed no word (None when it changed some).
+
+    ``result`` is :meth:`Restoration.to_dict`: the verdict, its threshold and the edits decide.
+    """
+    if any(e["kind"] != "footer" for e in result["edits"]):
+        return None
+    score, threshold = result["spun_score"], result.get("threshold")
+    compared = f"score {score:.2f}" if threshold is None else versus(score, threshold)
+    footer = "; the spinner footer was removed" if any(e["kind"] == "footer" for e in result["edits"]) else ""
+    if not result["is_spun"] and not forced:
+        return (
+            f"not judged spun ({compared}), so the words are unchanged{footer}; "
+            "--force restores them anyway, --json shows the verdict"
+        )
+    verdict = f"judged spun ({compared})" if result["is_spun"] else f"forced, though not judged spun ({compared})"
+    return f"{verdict}, but no word could be restored with confidence: the words are unchanged{footer}"
 
 
 @cli.command("build-model")

@@ -275,7 +275,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     async def restore(body: RestoreRequest) -> Response:
         """Undo the spin: the most likely original text and the edits (`despin restore`)."""
         text, model = checked(body.text), runtime.require_model()
-        result = await run_model(partial(api.restore, text, model=model, remove_footer=body.remove_footer))
+        restore = partial(api.restore, text, model=model, remove_footer=body.remove_footer, force=body.force)
+        result = await run_model(restore)
         return _json(result.to_dict())
 
     @app.post(

@@ -29,6 +29,11 @@ class RestoreRequest(TextRequest):
     """Body of ``POST /v1/restore``. Spinner tables (``table``) are a CLI/API feature only."""
 
     remove_footer: bool = Field(True, description="drop a spinner's source footer such as 'Sumber: OUTLET'")
+    force: bool = Field(
+        False,
+        description="change the words even when the text is not judged spun (`despin restore --force`); "
+        "`is_spun` still reports the verdict",
+    )
 
 
 class TraceRequest(TextRequest):

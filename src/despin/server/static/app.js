@@ -172,29 +172,69 @@
   }
 
   // ---------- rendering of results ----------
-  function renderVerdict(restoration) {
+  // "0.81 < 0.94": the score against the threshold, with enough decimals that the two never look equal.
+  function versus(score, threshold) {
+    let digits = 2;
+    while (digits < 4 && score.toFixed(digits) === threshold.toFixed(digits)) digits += 1;
+    return score.toFixed(digits) + (score >= threshold ? " \u2265 " : " < ") + threshold.toFixed(digits);
+  }
+
+  function wordEdits(restoration) {
+    return restoration.edits.filter((e) => e.kind !== "footer");
+  }
+
+  // The verdict in plain words, and why the text did or did not change. Returns a one-line summary.
+  function renderVerdict(restoration, forced) {
     const score = restoration.spun_score;
+    const threshold = typeof restoration.threshold === "number" ? restoration.threshold : null;
+    const spun = restoration.is_spun;
     const box = $("verdict");
-    let cls, label;
-    if (restoration.is_spun) {
-      cls = "spun";
-      label = "Likely spun";
-    } else if (score >= 0.35) {
-      cls = "unsure";
-      label = "Possibly spun";
-    } else {
-      cls = "clean";
-      label = "Probably not spun";
-    }
-    box.className = "verdict " + cls;
-    $("verdict-label").textContent = label + " \u2014 spun score " + percent(score);
+    box.className = "verdict " + (spun ? "spun" : "clean");
+    const compared = threshold === null ? "spun score " + score.toFixed(2) : versus(score, threshold);
+    const label = (spun ? "Judged spun: " : "Not judged spun: ") + compared;
+    $("verdict-label").textContent = label;
     $("meter-fill").style.width = Math.round(score * 100) + "%";
-    const n = restoration.edits.filter((e) => e.kind !== "footer").length;
-    const bits = [n === 1 ? "1 suspected substitution restored" : n + " suspected substitutions restored"];
-    if (restoration.footer) bits.push("spinner footer removed (" + restoration.footer.outlet + ")");
-    else if (restoration.edits.some((e) => e.kind === "footer")) bits.push("spinner footer removed");
-    $("verdict-detail").textContent = bits.join("; ") + ".";
-    return label + ", spun score " + percent(score) + ". " + bits.join("; ") + ".";
+    $("meter-mark").hidden = threshold === null;
+    if (threshold !== null) $("meter-mark").style.left = threshold * 100 + "%";
+    const n = wordEdits(restoration).length;
+    const footer = restoration.footer
+      ? "The spinner footer (" + restoration.footer.outlet + ") was removed."
+      : restoration.edits.some((e) => e.kind === "footer") ? "The spinner footer was removed." : "";
+    const restored = n === 1 ? "1 suspected substitution restored." : n + " suspected substitutions restored.";
+    let detail;
+    if (!spun && !forced) {
+      detail = "The spun score is below the threshold, so despin left the words as they are. " +
+        (footer ? footer + " " : "") +
+        "To see what it would change anyway, tick \u201cRestore even if the text is not judged spun\u201d.";
+    } else if (n === 0) {
+      detail = (spun ? "The text looks spun, but " : "Restored on request, but ") +
+        "despin found no word it could restore with confidence, so the words are unchanged." +
+        (footer ? " " + footer : "");
+    } else if (!spun) {
+      detail = "Restored on request although the text is not judged spun: treat these " + n +
+        (n === 1 ? " change" : " changes") + " as suggestions, not findings." + (footer ? " " + footer : "");
+    } else {
+      detail = restored + (footer ? " " + footer : "");
+    }
+    $("verdict-detail").textContent = detail;
+    return label + ". " + detail;
+  }
+
+  // What the highlights mean, said where they are shown; nothing is said (or shown) when there are none.
+  function renderLegend(restoration) {
+    const legend = $("legend");
+    legend.replaceChildren();
+    if (!restoration.edits.length) {
+      legend.hidden = true;
+      return;
+    }
+    legend.hidden = false;
+    const how = " Hover, focus (Tab) or tap one to see the word the text had, its restoration and a confidence: " +
+      "the calibrated chance that the restored word is the original.";
+    const what = restoration.is_spun
+      ? "Highlighted words are suspected substitutions."
+      : "The text is not judged spun: highlighted words are what despin would change if it were, not findings.";
+    legend.textContent = what + how;
   }
 
   const KIND_NOTE = { repeat: "repeated word", footer: "spinner footer" };
@@ -281,7 +321,12 @@
     });
     renderPieces($("restored-view"), pieces);
     const n = restoration.edits.filter((e) => e.kind !== "footer").length;
-    $("n-edits").textContent = "(" + n + (n === 1 ? " substitution)" : " substitutions)");
+    // An unchanged text needs no second copy: one pane, and the note says so.
+    $("restored-pane").hidden = !restoration.changed;
+    $("text-panes").classList.toggle("single", !restoration.changed);
+    $("n-edits").textContent = restoration.changed
+      ? "(" + n + (n === 1 ? " substitution)" : " substitutions)")
+      : "(unchanged: nothing to restore)";
   }
 
   function renderTrace(input, trace) {
@@ -311,6 +356,7 @@
   }
 
   function showTraceError(message) {
+    // Without an index there is no source to show: the whole section (and its panes) stays hidden.
     $("trace").hidden = !message;
     if (!message) return;
     $("trace-empty").textContent = "Tracing failed: " + message;
@@ -392,11 +438,13 @@
       const tracing = state.index ? postJSON("/v1/trace", { text, top: 5, with_text: true }) : null;
       // A failed trace must not hide the restoration: settle it separately.
       const traceOutcome = tracing ? tracing.then((v) => ({ v }), (e) => ({ e })) : Promise.resolve(null);
-      const restoration = await postJSON("/v1/restore", { text });
+      const forced = $("force").checked;
+      const restoration = await postJSON("/v1/restore", forced ? { text, force: true } : { text });
       const outcome = await traceOutcome;
       const trace = outcome && outcome.v ? outcome.v : null;
       state.last = trace ? { restore: restoration, trace } : { restore: restoration };
-      const summary = renderVerdict(restoration);
+      const summary = renderVerdict(restoration, forced);
+      renderLegend(restoration);
       renderRestoration(text, restoration);
       if (trace) renderTrace(text, trace);
       else showTraceError(outcome && outcome.e ? outcome.e.message : null);
