@@ -18,7 +18,7 @@ from despin.types import Detection, Restoration, Spin, TraceResult
 
 if TYPE_CHECKING:
     from despin.batch.dedup import DedupStats
-    from despin.dedup.options import DedupOptions
+    from despin.duplicates.options import DedupOptions
     from despin.executor.base import Executor
     from despin.lexicon import SynonymLexicon
     from despin.model.bundle import Model
@@ -340,7 +340,7 @@ def dedup(
     Args:
         inputs: shard files (.jsonl, .jsonl.gz, .parquet) and directories of them.
         out_dir: the output directory; rerunning the same job there resumes it.
-        options: fields, thresholds and ``keep`` (:class:`despin.dedup.DedupOptions`).
+        options: fields, thresholds and ``keep`` (:class:`despin.duplicates.DedupOptions`).
         model: a model bundle directory or a loaded model; the packaged default when None.
         workers: parallel workers (local processes or Ray actors).
         executor: ``"local"``, ``"ray"`` or an executor instance.

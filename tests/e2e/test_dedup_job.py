@@ -29,7 +29,7 @@ from click.testing import CliRunner
 import despin
 from despin.batch.dedup import dedup
 from despin.cli import cli
-from despin.dedup import DedupOptions
+from despin.duplicates import DedupOptions
 from despin.errors import ConfigError
 from despin.model.bundle import DEFAULT_PATH
 from despin.spinner import Spinner

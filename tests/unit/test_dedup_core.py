@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from tests.texts import SOURCES, SPUN_KUPANG
 
-from despin.dedup import DedupOptions, Relation
-from despin.dedup.buckets import ENTRY_DTYPE, bucket_pairs, count_pairs, top_candidates
-from despin.dedup.direction import parse_date
-from despin.dedup.links import Edge, Page, resolve, substitution_score
-from despin.dedup.signature import EMPTY, Signer, word_hash
-from despin.dedup.verify import PairCheck, Side, check_pair
+from despin.duplicates import DedupOptions, Relation
+from despin.duplicates.buckets import ENTRY_DTYPE, bucket_pairs, count_pairs, top_candidates
+from despin.duplicates.direction import parse_date
+from despin.duplicates.links import Edge, Page, resolve, substitution_score
+from despin.duplicates.signature import EMPTY, Signer, word_hash
+from despin.duplicates.verify import PairCheck, Side, check_pair
 from despin.errors import ConfigError
 
 WORDS = [f"kata{i}" for i in range(400)]

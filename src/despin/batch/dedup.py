@@ -42,7 +42,7 @@ from despin.batch.dedup_stages import (
 from despin.batch.progress import ScanProgress
 from despin.batch.scan import _finished_tasks, _refuse_inputs_inside, _refuse_outputs_over_inputs, make_executor
 from despin.batch.shards import ShardTasks
-from despin.dedup.options import DedupOptions, Keep
+from despin.duplicates.options import DedupOptions, Keep
 from despin.errors import ConfigError
 from despin.executor.base import Executor, TaskResult
 from despin.pipeline.base import Document, Shard, Step, run_steps

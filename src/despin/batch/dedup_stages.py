@@ -15,7 +15,7 @@ depends on the executor or the number of workers. Under ``OUT_DIR/dedup/``:
    best ``max_candidates`` per page, and align each pair both ways; the copies are written to
    ``edges/<shard-id>.jsonl.gz`` with their substitution votes.
 4. **link** (one task): decide directions, sources, clusters and sites
-   (:func:`despin.dedup.links.resolve`) and write ``links/<shard-id>.jsonl.gz``,
+   (:func:`despin.duplicates.links.resolve`) and write ``links/<shard-id>.jsonl.gz``,
    ``OUT_DIR/hosts.jsonl``, ``OUT_DIR/tables/<host>.tsv`` and ``links.json`` (whose digest the
    write stage's markers hold).
 
@@ -41,12 +41,12 @@ import numpy.typing as npt
 import orjson
 
 from despin.batch.shards import ShardTasks
-from despin.dedup.buckets import ENTRY_DTYPE, PAIR_DTYPE, bucket_pairs, count_pairs, top_candidates
-from despin.dedup.direction import parse_date, substitution_votes
-from despin.dedup.links import Edge, Page, Resolution, resolve, spun_share_score
-from despin.dedup.options import DedupOptions
-from despin.dedup.signature import EMPTY, Signer
-from despin.dedup.verify import PairCheck, Side, check_pair, vocab_weight
+from despin.duplicates.buckets import ENTRY_DTYPE, PAIR_DTYPE, bucket_pairs, count_pairs, top_candidates
+from despin.duplicates.direction import parse_date, substitution_votes
+from despin.duplicates.links import Edge, Page, Resolution, resolve, spun_share_score
+from despin.duplicates.options import DedupOptions
+from despin.duplicates.signature import EMPTY, Signer
+from despin.duplicates.verify import PairCheck, Side, check_pair, vocab_weight
 from despin.errors import ConfigError
 from despin.pipeline.base import Shard
 from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn

@@ -7,7 +7,7 @@ from typing import Literal, cast
 import click
 
 from despin.cli.common import cli
-from despin.dedup.options import DedupOptions, Keep
+from despin.duplicates.options import DedupOptions, Keep
 
 _D = DedupOptions()
 

@@ -44,7 +44,7 @@ from typing import Any, Literal
 import orjson
 
 from despin.batch.dedup import EMPTY_ANNOTATION
-from despin.dedup.options import DedupOptions
+from despin.duplicates.options import DedupOptions
 from despin.errors import ConfigError, MissingDependencyError
 from despin.pipeline.writers import _LineFile
 

@@ -34,7 +34,7 @@ class DedupOptions:
         text_field, id_field, url_field: where the text, the id and the URL (whose host is the site) are.
         date_field: a publication date; when given, the earlier page of a pair is the source.
 
-    Retrieval (see :mod:`despin.dedup.signature` and docs/dedup.md for the measurements):
+    Retrieval (see :mod:`despin.duplicates.signature` and docs/dedup.md for the measurements):
         n_common: the most frequent words of the model's vocabulary left out of signatures.
         bands, rows: LSH bands of ``rows`` MinHash minima each (``bands * rows`` permutations).
         seed: picks the permutations.

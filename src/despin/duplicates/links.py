@@ -1,15 +1,17 @@
 """From verified pairs to a corpus verdict: each pair's direction, each page's source and cluster, each site's role.
 
-Input: the verified copy pairs (:class:`Edge`), each measured both ways (:class:`~despin.dedup.verify.PairCheck`),
+Input: the verified copy pairs (:class:`Edge`), each measured both ways (:class:`~despin.duplicates.verify.PairCheck`),
 with its substitution votes and the two pages' hosts and dates. Decisions, in order:
 
 1. **Direction of a pair.** With a date field, the earlier page is the source. Otherwise pairs
    are grouped by their two hosts and the group's summed substitution votes decide for all of
    them: a farm is always the copying side, so one page whose votes are weak or wrong follows
-   its site's majority. A group with no substitution evidence (mirrors, syndication) goes to the
-   host with the larger share of its pages linked to the other site's pages (a mirror republishes
-   some of an outlet's pages; the outlet's other pages are its own). Pages of one host (or
-   without one) are decided by their own votes, then by corpus order.
+   its site's majority. Without such votes (mirrors, syndication), the copy is on the host with
+   the larger share of its pages linked (a mirror republishes some of an outlet's pages; the
+   outlet's other pages are its own). Pages of one host (or without one) go the one way they
+   pass as a copy (when their lengths make only one possible), then by their own votes, then by
+   corpus order. A pair that is no copy in the direction decided
+   (its copy side would not pass :meth:`~despin.duplicates.verify.PairCheck.is_copy`'s tests) is dropped.
 2. **A page's source** (``copy_of``): among the pages it copies, one that is no copy itself,
    then the best score. **Clusters** are the connected components of the copy pairs, named by
    their root source.
@@ -27,8 +29,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from despin.dedup.options import DedupOptions, Relation
-from despin.dedup.verify import PairCheck, Side
+from despin.duplicates.options import DedupOptions, Relation
+from despin.duplicates.verify import PairCheck, Side
 from despin.tables.pairs import TableRow, learn_table, substitution_pairs
 from despin.types import Substitution
 
@@ -149,23 +151,23 @@ def resolve(edges: Iterable[Edge], host_pages: Mapping[str, int], o: DedupOption
         b_ok = _copy_ok(e.check.b_copy, e.check.a_copy, o)
         if not (a_ok or b_ok):
             continue
-        a_copy: bool | None = None
-        if a_ok != b_ok:
-            a_copy = a_ok  # only one orientation is a copy at all (lengths differ)
-        elif decisive:
+        ha, hb = e.a.host or "", e.b.host or ""
+        cross = bool(ha and hb) and ha != hb
+        v = host_votes[(ha, hb) if ha < hb else (hb, ha)] * (1.0 if ha < hb else -1.0) if cross else 0.0
+        if decisive:
+            a_copy = ev > 0
+        elif v != 0:
+            a_copy = v > 0  # the sites' majority: a farm is always the copying side
+        elif cross and share(ha) != share(hb):
+            a_copy = share(ha) > share(hb)  # a mirror has more of its pages linked than its sources
+        elif a_ok != b_ok:
+            a_copy = a_ok  # only one orientation is a copy at all (their lengths differ)
+        elif ev != 0:
             a_copy = ev > 0
         else:
-            ha, hb = e.a.host, e.b.host
-            if ha is not None and hb is not None and ha != hb:
-                v = host_votes[(ha, hb) if ha < hb else (hb, ha)] * (1.0 if ha < hb else -1.0)
-                if v != 0:
-                    a_copy = v > 0
-                elif share(ha) != share(hb):
-                    a_copy = share(ha) > share(hb)
-            if a_copy is None and ev != 0:
-                a_copy = ev > 0
-            if a_copy is None:
-                a_copy = e.a.ref > e.b.ref  # nothing else to go by: the later page in corpus order copies
+            a_copy = e.a.ref > e.b.ref  # nothing else to go by: the later page in corpus order copies
+        if not (a_ok if a_copy else b_ok):
+            continue  # the sites say this way, but this way it is no copy: two similar pages, not one copied
         if a_copy:
             oriented.append((e.a, e.b, e.check.a_copy, e.check.b_copy))
         else:

@@ -5,7 +5,7 @@ substitution the source's side is the more probable one under the clean-text LM 
 frequent one in clean text (the LM picks the original of a swap about 3 times in 4, so a page's
 dozens of substitutions vote it right almost surely). A spinner also leaves artefacts on the copy:
 a replacement capitalised in mid-sentence, a word repeated. :func:`substitution_votes` sums these
-into one signed number per pair (positive: the first page is the copy); :mod:`despin.dedup.links`
+into one signed number per pair (positive: the first page is the copy); :mod:`despin.duplicates.links`
 then decides per pair of hosts by majority, since a farm is always the copying side.
 
 A date field, when given, decides first: the earlier page is the source.

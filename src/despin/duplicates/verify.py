@@ -5,19 +5,23 @@ returns. A pair is a copy when the copy side scores like a traced source (``min_
 the copy is explained (``min_coverage``: a page quoting a few sentences of another is no copy),
 and most of the source is reproduced (``min_source_coverage``: independent reports of one event
 share names and a quote, not the article). Which side is the copy is decided later
-(:mod:`despin.dedup.direction`, :mod:`despin.dedup.links`); here both orientations are measured.
+(:mod:`despin.duplicates.direction`, :mod:`despin.duplicates.links`); here both orientations are measured.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from despin.dedup.options import DedupOptions, Relation
+from despin.duplicates.options import DedupOptions, Relation
 from despin.tracer.align import Aligner, Alignment
 from despin.tracer.query import match_score
 from despin.types import Substitution
+
+_RUN_RE = re.compile(r"[^\W_]+")
+_DIGIT_RE = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +41,17 @@ class Side:
 
     @classmethod
     def of(cls, a: Alignment) -> Side:
-        return cls(match_score(a), a.coverage, a.n_spun, a.n_substituted, a.substitutions)
+        """The side of an alignment with evidence; a block that changes a number explains nothing.
+
+        A spinner never changes a number, while two reports made from one template (the day's
+        exchange rate, the weather) differ in little else; counting their changed numbers as swaps
+        would make them copies of each other.
+        """
+        n_num = sum(len(_RUN_RE.findall(s.spun)) for s in a.substitutions if _DIGIT_RE.search(s.spun + s.source))
+        if n_num:
+            a = replace(a, n_substituted=max(0, a.n_substituted - n_num))
+        subs = tuple(s for s in a.substitutions if not _DIGIT_RE.search(s.spun + s.source))
+        return cls(match_score(a), a.coverage, a.n_spun, a.n_substituted, subs)
 
 
 @dataclass(frozen=True, slots=True)
