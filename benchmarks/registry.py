@@ -42,6 +42,7 @@ from typing import Any, Protocol, cast
 from benchmarks.config import REPO_ROOT, RESULTS_DIR, BenchConfig
 
 BENCHMARKS: dict[str, str] = {
+    "dedup": "benchmarks.dedup",
     "farms": "benchmarks.farms",
     "index_flips": "benchmarks.index_flips",
     "index_latency": "benchmarks.index_latency",
