@@ -35,6 +35,10 @@ from despin.tables.pairs import TableRow, learn_table, substitution_pairs
 from despin.types import Substitution
 
 DATE_VOTE = 1e6  # a date decides before any substitution evidence
+# Least summed votes for two hosts' majority to decide their pairs. One spun copy's substitutions give
+# 11-50 (benchmarks/dedup.py); two pages of one template (the day's weather) differ in a few words
+# whose votes (1-3) say nothing about which site copies.
+MIN_HOST_VOTES = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +142,14 @@ def resolve(edges: Iterable[Edge], host_pages: Mapping[str, int], o: DedupOption
         ha, hb = e.a.host, e.b.host
         if ha is None or hb is None or ha == hb:
             continue
+        if max(e.check.a_copy.substituted, e.check.b_copy.substituted) < o.spun_min_substituted:
+            continue  # a near duplicate's few differences vote at random: only spun pairs speak for their sites
         key, sign = ((ha, hb), 1.0) if ha < hb else ((hb, ha), -1.0)
         host_votes[key] = host_votes.get(key, 0.0) + sign * max(-50.0, min(50.0, ev))
 
     def share(h: str) -> float:
-        return len(linked.get(h, ())) / max(1, host_pages.get(h, 0))
+        # Laplace-smoothed: a host with one page in the crawl, copied by a mirror, is not "all linked".
+        return (len(linked.get(h, ())) + 1) / (host_pages.get(h, 0) + 2)
 
     # Step 1b: orient every pair.
     oriented: list[tuple[Page, Page, Side, Side]] = []  # (copy, source, copy side, source side)
@@ -153,10 +160,10 @@ def resolve(edges: Iterable[Edge], host_pages: Mapping[str, int], o: DedupOption
             continue
         ha, hb = e.a.host or "", e.b.host or ""
         cross = bool(ha and hb) and ha != hb
-        v = host_votes[(ha, hb) if ha < hb else (hb, ha)] * (1.0 if ha < hb else -1.0) if cross else 0.0
+        v = host_votes.get((ha, hb) if ha < hb else (hb, ha), 0.0) * (1.0 if ha < hb else -1.0) if cross else 0.0
         if decisive:
             a_copy = ev > 0
-        elif v != 0:
+        elif abs(v) >= MIN_HOST_VOTES:
             a_copy = v > 0  # the sites' majority: a farm is always the copying side
         elif cross and share(ha) != share(hb):
             a_copy = share(ha) > share(hb)  # a mirror has more of its pages linked than its sources
