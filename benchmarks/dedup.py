@@ -43,8 +43,10 @@ class DedupBenchConfig:
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     scale: tuple[int, ...] = ()
     retrieval: bool = False
+    tables: bool = False
     out_dir: Path = RESULTS_DIR
     work_dir: Path = CACHE_DIR / "dedup"
+    crawls: bool = True
 
 
 def configure(argv: Sequence[str]) -> DedupBenchConfig:
@@ -53,10 +55,12 @@ def configure(argv: Sequence[str]) -> DedupBenchConfig:
     p.add_argument("--quick", action="store_true", help="small crawls (100 outlet pages, 3 farms' worth of copies)")
     p.add_argument("--scale", nargs="*", type=int, default=[], help="crawl sizes for the CPU-per-page curve")
     p.add_argument("--retrieval", action="store_true", help="also measure the signature layouts (dedup_retrieval)")
+    p.add_argument("--tables", action="store_true", help="also measure unsupervised table calibration (dedup_tables)")
+    p.add_argument("--no-crawl", action="store_true", help="skip the crawls (only --retrieval, --tables, --scale)")
     p.add_argument("--out", type=Path, default=RESULTS_DIR)
     a = p.parse_args(list(argv))
     crawl = CrawlConfig(outlets=100, copies=10, own=10, mirror=8, blogs=4, singles=10) if a.quick else CrawlConfig()
-    return DedupBenchConfig(tuple(a.splits), crawl, tuple(a.scale), a.retrieval, a.out)
+    return DedupBenchConfig(tuple(a.splits), crawl, tuple(a.scale), a.retrieval, a.tables, a.out, crawls=not a.no_crawl)
 
 
 def _child(corpus: str, out: str, queue: Any) -> None:
@@ -302,9 +306,17 @@ def run(config: DedupBenchConfig) -> dict[str, Any]:
         "config": {**asdict(config), "out_dir": str(config.out_dir), "work_dir": str(config.work_dir)}
     }
     out["git"] = git_sha()
-    for split in config.splits:
+    for split in config.splits if config.crawls else ():
         out[split] = run_split(split, config)
         print(json.dumps({split: out[split]["despin"]}, ensure_ascii=False)[:2000], flush=True)
+    if config.tables:
+        from benchmarks.dedup_tables import entries, fit, summary
+        from despin import load_model
+
+        rows = {split: entries(split, load_model()) for split in config.splits}
+        out["tables"] = {split: summary(r) for split, r in rows.items()}
+        if "dev" in rows:
+            out["tables"]["refit_on_dev"] = fit(rows["dev"])
     if config.retrieval:
         from benchmarks.dedup_retrieval import layouts
         from benchmarks.zoo_sources import zoo_sources
@@ -323,7 +335,10 @@ def run(config: DedupBenchConfig) -> dict[str, Any]:
 
 
 def result_name(config: DedupBenchConfig, result: dict[str, Any]) -> str:
-    return f"dedup-{'-'.join(config.splits)}-{result.get('git') or git_sha()}"
+    """``dedup-<splits>-<sha>``; a run without the crawls names what it measured instead."""
+    parts = [n for n, on in (("retrieval", config.retrieval), ("tables", config.tables), ("scale", config.scale)) if on]
+    what = "" if config.crawls else "-" + "-".join(parts)
+    return f"dedup-{'-'.join(config.splits)}{what}-{result.get('git') or git_sha()}"
 
 
 def plot(result: dict[str, Any], path: Path) -> None:
@@ -334,6 +349,8 @@ def plot(result: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     splits = [s for s in ("dev", "test") if s in result]
+    if not splits and not result.get("scaling"):
+        return
     fig, axes = plt.subplots(1, len(splits) + (1 if result.get("scaling") else 0), figsize=(5 * (len(splits) + 1), 3.6))
     axes = list(axes) if hasattr(axes, "__len__") else [axes]
     for ax, split in zip(axes, splits, strict=False):
