@@ -40,18 +40,24 @@ class Side:
         return self.n_substituted / self.n_words if self.n_words else 0.0
 
     @classmethod
-    def of(cls, a: Alignment) -> Side:
-        """The side of an alignment with evidence; a block that changes a number explains nothing.
+    def of(cls, a: Alignment, substitutions: tuple[Substitution, ...] | None = None) -> Side:
+        """The side of an alignment (its own substitutions, or ``substitutions`` seen from this side).
 
-        A spinner never changes a number, while two reports made from one template (the day's
-        exchange rate, the weather) differ in little else; counting their changed numbers as swaps
-        would make them copies of each other.
+        A block that changes a number explains nothing: a spinner never changes a number, while two
+        reports made from one template (the day's exchange rate, the weather) differ in little else;
+        counting their changed numbers as swaps would make them copies of each other.
         """
-        n_num = sum(len(_RUN_RE.findall(s.spun)) for s in a.substitutions if _DIGIT_RE.search(s.spun + s.source))
+        subs_all = a.substitutions if substitutions is None else substitutions
+        n_num = sum(len(_RUN_RE.findall(s.spun)) for s in subs_all if _DIGIT_RE.search(s.spun + s.source))
         if n_num:
             a = replace(a, n_substituted=max(0, a.n_substituted - n_num))
-        subs = tuple(s for s in a.substitutions if not _DIGIT_RE.search(s.spun + s.source))
+        subs = tuple(s for s in subs_all if not _DIGIT_RE.search(s.spun + s.source))
         return cls(match_score(a), a.coverage, a.n_spun, a.n_substituted, subs)
+
+
+def mirrored(sub: Substitution) -> Substitution:
+    """The same aligned block seen from the other page."""
+    return Substitution(sub.source_start, sub.source_end, sub.spun_start, sub.spun_end, sub.source, sub.spun)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +106,8 @@ def check_pair(a: str, b: str, *, weight: Callable[[str], float] | None = None) 
         >>> round(c.a_copy.coverage, 2), [(s.spun, s.source) for s in c.a_copy.substitutions]
         (1.0, [('agung', 'besar')])
     """
-    return PairCheck(
-        Side.of(Aligner(a, weight=weight).align(b)),
-        Side.of(Aligner(b, weight=weight).align(a)),
-    )
+    forward = Aligner(a, weight=weight).align(b)
+    # The other way round only for its counts; its blocks are the forward ones seen from b (aligning
+    # again with evidence would double the cost for the same blocks).
+    backward = Aligner(b, weight=weight).align(a, with_evidence=False)
+    return PairCheck(Side.of(forward), Side.of(backward, tuple(mirrored(s) for s in forward.substitutions)))
