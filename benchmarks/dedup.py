@@ -421,17 +421,45 @@ def render(result: dict[str, Any]) -> str:
                 f" {lsh['cpu_seconds_per_page'] * 1000:.2f} |"
             )
         lines.append("")
+    for split, t in (result.get("tables") or {}).items():
+        if split not in ("dev", "test"):
+            continue
+        lines += [
+            f"## Unsupervised tables ({split}): {t['entries']} entries learned from the farms",
+            "",
+            f"- entries at calibrated p >= 0.9: {t['entries_p_0.9']}, right {t['precision_p_0.9']}"
+            f" (at EM share >= 0.9: {t['raw_share_0.9']['entries']}, right {t['raw_share_0.9']['precision']})",
+            f"- by kind: {t['by_kind_p_0.9']}; wrong at p >= 0.9: {t['wrong_p_0.9']}",
+            f"- reliability: {t['reliability']}",
+            "",
+        ]
+    for split, ret in (result.get("retrieval") or {}).items():
+        lines += [
+            f"## Signature layouts ({split}: {ret['pages']:,} pages, {ret['copies']} zoo copies)",
+            "",
+            "| common words out | bands x rows | copy Jaccard min / p1 | unrelated p90 / max | candidate recall |"
+            " recall after estimate 0.2 | emitted pairs / page | other candidates / page |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in ret["layouts"]:
+            lines.append(
+                f"| {r['n_common']} | {r['bands']} x {r['rows']} | {r['copy_jaccard_min_p1']} |"
+                f" {r['unrelated_jaccard_p90_max']} | {r['candidate_recall']} | {r['recall_after_estimate_0.2']} |"
+                f" {r['emitted_pairs_per_page']} | {r['other_candidates_per_page_after_estimate']} |"
+            )
+        lines.append("")
     if result.get("scaling"):
         lines += [
             "## CPU per page by crawl size",
             "",
-            "| pages | CPU s | CPU ms/page | peak RSS MB | wall s |",
-            "|---|---|---|---|---|",
+            "| pages | CPU s | CPU ms/page | without farm-page scoring | copies | peak RSS MB | index MB | wall s |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for r in result["scaling"]["rows"]:
             lines.append(
-                f"| {r['pages']:,} | {r['cpu_seconds']} | {1000 * r['cpu_seconds_per_page']:.2f} | {r['peak_rss_mb']} |"
-                f" {r['wall_seconds']} |"
+                f"| {r['pages']:,} | {r['cpu_seconds']} | {1000 * r['cpu_seconds_per_page']:.2f} |"
+                f" {1000 * r['core_cpu_seconds_per_page']:.2f} | {r['copies']:,} | {r['peak_rss_mb']} |"
+                f" {r['index_bytes'] / 1e6:.1f} | {r['wall_seconds']} |"
             )
     return "\n".join(lines) + "\n"
 
