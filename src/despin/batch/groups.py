@@ -40,6 +40,7 @@ from despin.batch.shards import ShardTasks
 from despin.errors import ConfigError
 from despin.executor.base import Executor, marker_path
 from despin.pipeline.base import Shard
+from despin.pipeline.fs import open_input
 from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn
 from despin.pipeline.stats import Stat, Stats
 from despin.pipeline.steps import GroupKey, ModelRef
@@ -344,7 +345,8 @@ class GroupParquetWriter(ParquetWriter):
         if shard.fmt != "parquet":
             return "snappy"
         try:
-            meta = _pyarrow().parquet.ParquetFile(shard.path).metadata
+            with open_input(shard.path) as fh:  # local or an fsspec URL
+                meta = _pyarrow().parquet.ParquetFile(fh).metadata
             if meta.num_row_groups and meta.row_group(0).num_columns:
                 codec = str(meta.row_group(0).column(0).compression).lower()
                 return "none" if codec == "uncompressed" else codec

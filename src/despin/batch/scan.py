@@ -26,10 +26,12 @@ from despin._version import __version__
 from despin.batch.groups import GroupParquetWriter, learn_groups
 from despin.batch.options import ScanOptions
 from despin.batch.progress import ScanProgress
+from despin.batch.remote import PublishingReporter, RemoteOutput
 from despin.batch.shards import ShardTasks
 from despin.errors import ConfigError, InputError
-from despin.executor.base import Executor, TaskResult
+from despin.executor.base import Executor, Reporter, TaskResult
 from despin.pipeline.base import Shard, Step, run_steps
+from despin.pipeline.fs import is_remote, join, local_path
 from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn, find_shards
 from despin.pipeline.stats import Stat, Stats
 from despin.pipeline.steps import (
@@ -116,6 +118,14 @@ class ScanJob(ShardTasks):
             steps.append(JsonlWriter(out))
         return steps
 
+    def outputs(self, task_id: str) -> tuple[list[str], str]:
+        """The output shard and the rejects file of a task, relative to ``out_dir`` (what is published)."""
+        shard = self._by_id[task_id]
+        writer = ParquetWriter(self.out_dir) if shard.fmt == "parquet" else JsonlWriter(self.out_dir)
+        output = writer.path_for(shard).relative_to(self.out_dir).as_posix()
+        rejects = RejectWriter(self.out_dir / "rejects").path_for(shard).relative_to(self.out_dir).as_posix()
+        return [output], rejects
+
     def run_task(self, task_id: str, progress: ProgressFn | None) -> Stats:
         shard = self._by_id[task_id]
         rejects = RejectWriter(self.out_dir / "rejects")
@@ -144,7 +154,7 @@ class ScanStats:
     shards: dict[str, Stats]
     skipped: tuple[str, ...]
     wall_seconds: float
-    out_dir: Path
+    out_dir: Path | str  # a local directory, or the fsspec URL the scan wrote to
     executor: str
     workers: int | None
     groups: dict[str, Any] | None = None  # a grouped scan's summary (see groups.json)
@@ -221,11 +231,11 @@ class ScanStats:
             lines.append(
                 f"  groups by {g['group_by']}: {g['n_groups']:,} ({g['spun']:,} spun, {g['with_entries']:,} with"
                 f" a table, {g['too_small']:,} under {g['min_group_pages']} pages); {g['ungrouped_records']:,}"
-                f" records without a group: {self.out_dir / 'groups.json'}"
+                f" records without a group: {join(str(self.out_dir), 'groups.json')}"
             )
         if t.reasons:
             reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(t.reasons.items()))
-            lines.append(f"  rejects ({reasons}): {self.out_dir / 'rejects'}")
+            lines.append(f"  rejects ({reasons}): {join(str(self.out_dir), 'rejects')}")
         if self.other_shards:
             n = len(self.other_shards)
             lines.append(
@@ -322,10 +332,14 @@ def _other_shards(out_dir: Path, shards: Sequence[Shard]) -> tuple[str, ...]:
     return tuple(sorted(n for n in names if n not in mine))
 
 
-def _refuse_inputs_inside(out: Path, shards: Sequence[Shard]) -> None:
+def _refuse_inputs_inside(out: Path | str, shards: Sequence[Shard]) -> None:
     """Outputs go under ``out``: an input shard there could be overwritten by one, so none may be."""
     for shard in shards:
-        if Path(shard.path).is_relative_to(out):
+        if isinstance(out, str):  # an fsspec URL: by prefix
+            inside = shard.path.rstrip("/").startswith(out.rstrip("/") + "/")
+        else:
+            inside = not is_remote(shard.path) and Path(shard.path).is_relative_to(out)
+        if inside:
             raise ConfigError(
                 f"input shard {shard.path} is inside the output directory {out}, where the scan's outputs "
                 "could overwrite it; choose an output directory outside the inputs"
@@ -336,6 +350,8 @@ def _refuse_outputs_over_inputs(out: Path, shards: Sequence[Shard]) -> None:
     """No output file may already be an input: a symlink or hard link in ``out`` escapes the path check above."""
     inputs: dict[tuple[int, int], str] = {}
     for shard in shards:
+        if is_remote(shard.path):
+            continue
         st = Path(shard.path).stat()
         inputs[(st.st_dev, st.st_ino)] = shard.path
     for shard in shards:
@@ -435,45 +451,78 @@ def scan(
     options = ScanOptions.from_kwargs(options, **overrides)
     if workers is not None and workers < 1:
         raise ConfigError(f"workers must be >= 1, got {workers}")
-    out = Path(out_dir).resolve()
-    shards = find_shards([inputs] if isinstance(inputs, str | Path) else inputs, exclude=out)
-    _refuse_inputs_inside(out, shards)
-    _refuse_outputs_over_inputs(out, shards)
-    runner = make_executor(executor, workers=workers, ray_address=ray_address)
-    table_s = str(Path(options.table).resolve()) if options.table is not None else None
-    index_s = str(Path(options.index).resolve()) if options.index is not None else None
-    if options.model is not None:
-        model_s: str | None = str(Path(options.model).resolve())
-    else:
-        model_s = str(loaded.path) if loaded is not None else None
-    options = replace(
-        options,
-        index=index_s,
-        model=model_s,
-        table=table_s,
-        identity=_identity(loaded or model_s, table_s, index_s),
-    )
-    out.mkdir(parents=True, exist_ok=True)
-    _check_job_file(out, options)
-    model_ref = ModelRef(options.model, model=loaded, manifest=options.identity["model"]["manifest"])
-    groups_sha256, groups = None, None
-    if options.group_by is not None:
-        groups_sha256, groups = learn_groups(shards, out, options, model=model_ref, runner=runner, progress=progress)
-    job = ScanJob(shards, out, options, model=model_ref, groups_sha256=groups_sha256)
-    total_bytes = sum(job.task_size(t) for t in job.task_ids())
-    with ScanProgress(total_bytes, len(shards), enabled=progress) as reporter:
-        results: list[TaskResult] = runner.run(job, reporter=reporter)
-    per_shard = {r.task_id: r.stats for r in results}
-    stats = ScanStats(
-        total=Stats.sum(per_shard.values()),
-        shards=per_shard,
-        skipped=tuple(r.task_id for r in results if r.skipped),
-        wall_seconds=time.perf_counter() - t0,
-        out_dir=out,
-        executor=runner.name,
-        workers=getattr(runner, "workers", None),
-        groups=groups,
-        other_shards=_other_shards(out, shards),
-    )
-    write_atomic(out / "stats.json", json.dumps(stats.to_dict(), indent=1, ensure_ascii=False).encode() + b"\n")
-    return stats
+    sources = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+    run = _Run(options, loaded, workers=workers, executor=executor, ray_address=ray_address, progress=progress, t0=t0)
+    if is_remote(out_dir):
+        with RemoteOutput(str(out_dir)) as staging:
+            return run.into(sources, staging.local, remote=staging)
+    return run.into(sources, Path(local_path(out_dir)).resolve())
+
+
+@dataclass
+class _Run:
+    """One call of :func:`scan`, once its options are known: into a local directory, or a staged remote one."""
+
+    options: ScanOptions
+    loaded: Model | None
+    workers: int | None
+    executor: Literal["local", "ray"] | Executor
+    ray_address: str | None
+    progress: bool | None
+    t0: float
+
+    def into(self, sources: Sequence[str | Path], out: Path, *, remote: RemoteOutput | None = None) -> ScanStats:
+        shown: str | Path = remote.url if remote is not None else out
+        shards = find_shards(sources, exclude=shown)
+        _refuse_inputs_inside(shown, shards)
+        if remote is None:
+            _refuse_outputs_over_inputs(out, shards)
+        runner = make_executor(self.executor, workers=self.workers, ray_address=self.ray_address)
+        options, loaded = self.options, self.loaded
+        table_s = str(Path(options.table).resolve()) if options.table is not None else None
+        index_s = str(Path(options.index).resolve()) if options.index is not None else None
+        if options.model is not None:
+            model_s: str | None = str(Path(options.model).resolve())
+        else:
+            model_s = str(loaded.path) if loaded is not None else None
+        options = replace(
+            options,
+            index=index_s,
+            model=model_s,
+            table=table_s,
+            identity=_identity(loaded or model_s, table_s, index_s),
+        )
+        out.mkdir(parents=True, exist_ok=True)
+        _check_job_file(out, options)
+        if remote is not None:
+            remote.publish_all()  # the job file first: a rerun with other options is refused on the store too
+        model_ref = ModelRef(options.model, model=loaded, manifest=options.identity["model"]["manifest"])
+        groups_sha256, groups = None, None
+        if options.group_by is not None:
+            groups_sha256, groups = learn_groups(
+                shards, out, options, model=model_ref, runner=runner, progress=self.progress
+            )
+            if remote is not None:
+                remote.publish_all()
+        job = ScanJob(shards, out, options, model=model_ref, groups_sha256=groups_sha256)
+        total_bytes = sum(job.task_size(t) for t in job.task_ids())
+        with ScanProgress(total_bytes, len(shards), enabled=self.progress) as progress:
+            reporter: Reporter = progress if remote is None else PublishingReporter(progress, remote, job.outputs)
+            results: list[TaskResult] = runner.run(job, reporter=reporter)
+        per_shard = {r.task_id: r.stats for r in results}
+        stats = ScanStats(
+            total=Stats.sum(per_shard.values()),
+            shards=per_shard,
+            skipped=tuple(r.task_id for r in results if r.skipped),
+            wall_seconds=time.perf_counter() - self.t0,
+            out_dir=out if remote is None else remote.url,
+            executor=runner.name,
+            workers=getattr(runner, "workers", None),
+            groups=groups,
+            other_shards=_other_shards(out, shards),
+        )
+        blob = json.dumps(stats.to_dict(), indent=1, ensure_ascii=False).encode() + b"\n"
+        write_atomic(out / "stats.json", blob)
+        if remote is not None:
+            remote.publish_all()
+        return stats

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from despin.pipeline.base import Shard
+from despin.pipeline.fs import is_remote, size_of, version_of
 
 
 class ShardTasks:
@@ -25,17 +25,18 @@ class ShardTasks:
 
     def task_size(self, task_id: str) -> int:
         """The shard's size in bytes (0 when it cannot be read), for progress and ETA."""
-        try:
-            return Path(self._by_id[task_id].path).stat().st_size
-        except OSError:
-            return 0
+        return size_of(self._by_id[task_id].path)
 
     def shard_signature(self, task_id: str, fingerprint: str) -> dict[str, Any]:
-        """What a completion marker must match: the shard's name, size and mtime, and the job's options."""
+        """What a completion marker must match: the shard's name, size and version, and the job's options.
+
+        The version of a local file is its mtime (``mtime_ns``); of an fsspec URL, what the store keeps
+        for it (``version``: an ETag, a checksum or a modification time).
+        """
         shard = self._by_id[task_id]
+        key = "version" if is_remote(shard.path) else "mtime_ns"
         try:
-            st = Path(shard.path).stat()
-            size, mtime = st.st_size, st.st_mtime_ns
-        except OSError:
-            size, mtime = -1, -1
-        return {"shard": shard.name, "size": size, "mtime_ns": mtime, "options": fingerprint}
+            size, version = version_of(shard.path)
+        except (OSError, ValueError, KeyError):
+            size, version = -1, -1
+        return {"shard": shard.name, "size": size, key: version, "options": fingerprint}

@@ -142,6 +142,26 @@ def one_shot(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
+def existing_inputs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Input files that may be fsspec URLs: a local one (or ``file://`` URL) must exist, as with
+    ``click.Path(exists=True)``; a URL is checked when it is read."""
+    from despin.pipeline.fs import is_remote, local_path
+
+    for value in values:
+        if not is_remote(value) and not os.path.exists(local_path(value)):
+            raise click.BadParameter(f"Path {value!r} does not exist.", ctx=ctx, param=param)
+    return values
+
+
+def output_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An output file that may be an fsspec URL: a local one must not be a directory."""
+    from despin.pipeline.fs import is_remote, local_path
+
+    if value is not None and not is_remote(value) and os.path.isdir(local_path(value)):
+        raise click.BadParameter(f"File {value!r} is a directory.", ctx=ctx, param=param)
+    return value
+
+
 def read_input(source: str, *, max_bytes: int = MAX_INPUT_BYTES, batch: str | None = None) -> str:
     """Read FILE or ``-`` (stdin) as UTF-8 text; empty, binary, invalid or oversized input is an InputError.
 

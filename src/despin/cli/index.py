@@ -9,11 +9,10 @@ rejected`` for ``index add``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import click
 
-from despin.cli.common import cli, emit_json, one_shot, read_input
+from despin.cli.common import cli, emit_json, existing_inputs, one_shot, read_input
 from despin.textio import MAX_CHARS
 
 VERIFY = click.Choice(["auto", "quick", "header"])
@@ -27,7 +26,7 @@ def index_group() -> None:
 
 @index_group.command("add")
 @click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False), help="Index file.")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, callback=existing_inputs)
 @click.option("--id-field", default="id", show_default=True, help="Record field with the document id.")
 @click.option("--text-field", default="text", show_default=True, help="Record field with the text.")
 @click.option("--batch-size", type=click.IntRange(1), default=None, help="Records per transaction [4000].")
@@ -52,6 +51,8 @@ def index_add(
 ) -> None:
     """Add JSONL(.gz) or Parquet records {id, text} to an index (created if missing).
 
+    FILES are local paths or fsspec URLs (s3://, gs://, hf://); the index is a local SQLite file.
+
     Each batch is one transaction: an interrupted run keeps whole batches. Ids already in the index
     are skipped (a different text under a known id is a conflict, and rejected).
 
@@ -67,7 +68,7 @@ def index_add(
     def records() -> Iterator[tuple[str, str]]:
         for f in files:
             docs = read_documents(
-                Path(f), bad, text_field=text_field, id_field=id_field, max_chars=max_chars, require_id=True
+                f, bad, text_field=text_field, id_field=id_field, max_chars=max_chars, require_id=True
             )
             for doc in docs:
                 assert doc.doc_id is not None  # require_id

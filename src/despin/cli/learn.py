@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 import click
 import orjson
 
-from despin.cli.common import cli, emit_json
+from despin.cli.common import cli, emit_json, existing_inputs, output_file
 from despin.errors import InputError
+from despin.pipeline.fs import is_remote, local_path, read_bytes, write_bytes
 from despin.textio import MAX_CHARS, check_text
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def _learn_default(name: str) -> object:
     return getattr(LearnConfig(), name)
 
 
-def _learn_inputs(path: Path, bad: Rejects) -> list[tuple[list[tuple[str, str]], bool]]:
+def _learn_inputs(path: str, bad: Rejects) -> list[tuple[list[tuple[str, str]], bool]]:
     """Candidate entries per record: {"spun", "source"} texts, or a `despin trace` result.
 
     The file's bad records go to ``bad`` in line order, whether the reader or this function refused them.
@@ -45,7 +46,7 @@ def _learn_inputs(path: Path, bad: Rejects) -> list[tuple[list[tuple[str, str]],
     items = list(read_values(path, mine))
     if mine.items and (not items or items[0][0] != 1):  # maybe one pretty-printed JSON document
         with contextlib.suppress(orjson.JSONDecodeError, OSError):
-            items, mine = [(1, orjson.loads(path.read_bytes()))], Rejects()
+            items, mine = [(1, orjson.loads(read_bytes(path)))], Rejects()
     out: list[tuple[list[tuple[str, str]], bool]] = []
     for lineno, rec in items:
         if isinstance(rec, list) and not rec:
@@ -66,16 +67,21 @@ def _learn_inputs(path: Path, bad: Rejects) -> list[tuple[list[tuple[str, str]],
     return out
 
 
-def _check_outputs(inputs: Iterable[str], outputs: Iterable[Path]) -> None:
-    """Refuse, before any work, outputs that cannot be written or that would overwrite an input or each other."""
-    seen: list[Path] = []
-    sources = [Path(i) for i in inputs]
+def _check_outputs(inputs: Iterable[str], outputs: Iterable[str]) -> None:
+    """Refuse, before any work, outputs that cannot be written or that would overwrite an input or each other.
+
+    Local paths are compared by inode (hard links too) or resolved path; fsspec URLs by their text.
+    """
+    seen: list[str] = []
+    sources = list(inputs)
     for out in outputs:
-        parent = out.resolve().parent
-        if not parent.exists():
-            raise click.ClickException(f"cannot write {out}: directory {out.parent} does not exist")
-        if not parent.is_dir():
-            raise click.ClickException(f"cannot write {out}: {out.parent} is not a directory")
+        if not is_remote(out):
+            path = Path(local_path(out))
+            parent = path.resolve().parent
+            if not parent.exists():
+                raise click.ClickException(f"cannot write {out}: directory {path.parent} does not exist")
+            if not parent.is_dir():
+                raise click.ClickException(f"cannot write {out}: {path.parent} is not a directory")
         source = next((s for s in sources if _same_file(s, out)), None)
         if source is not None:
             also = "an input" if str(source) == str(out) else f"the input {source}"
@@ -86,22 +92,29 @@ def _check_outputs(inputs: Iterable[str], outputs: Iterable[Path]) -> None:
         seen.append(out)
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name one file: by inode where both exist (hard links too), else by resolved path."""
-    if a.exists() and b.exists():
-        return os.path.samefile(a, b)
-    return a.resolve() == b.resolve()
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file: by inode where both exist (hard links too), else by resolved path;
+    fsspec URLs by their text."""
+    if is_remote(a) or is_remote(b):
+        return a.rstrip("/") == b.rstrip("/")
+    pa, pb = Path(local_path(a)), Path(local_path(b))
+    if pa.exists() and pb.exists():
+        return os.path.samefile(pa, pb)
+    return pa.resolve() == pb.resolve()
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: str, text: str) -> None:
     try:
-        path.write_text(text, encoding="utf-8")
+        if is_remote(path):
+            write_bytes(path, text.encode("utf-8"))
+        else:
+            Path(local_path(path)).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @cli.command("learn")
-@click.argument("pairs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("pairs", nargs=-1, required=True, callback=existing_inputs)
 @click.option(
     "--unsupervised",
     is_flag=True,
@@ -111,11 +124,13 @@ def _write(path: Path, text: str) -> None:
 @click.option(
     "--report",
     "report_path",
-    type=click.Path(dir_okay=False),
+    callback=output_file,
     default=None,
     help="With --unsupervised: write a report with per-entry evidence (.html, or .md plus an .svg plot).",
 )
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Table to write (TSV).")
+@click.option(
+    "-o", "--output", required=True, callback=output_file, help="Table to write (TSV; a path or an fsspec URL)."
+)
 @click.option(
     "--min-count",
     type=click.IntRange(1),
@@ -163,7 +178,7 @@ def learn_command(
         return
     if report_path:
         raise click.UsageError("--report needs --unsupervised")
-    _check_outputs(pairs, [Path(output)])
+    _check_outputs(pairs, [output])
     from despin.cli.records import Rejects
     from despin.tables.pairs import LearnConfig, format_table, learn_table
 
@@ -171,7 +186,7 @@ def learn_command(
     found: list[tuple[str, str]] = []
     n_records = n_unaligned = 0
     for p in pairs:
-        for entries, aligned in _learn_inputs(Path(p), bad):
+        for entries, aligned in _learn_inputs(p, bad):
             n_records += 1
             n_unaligned += 0 if aligned else 1
             found.extend(entries)
@@ -180,7 +195,7 @@ def learn_command(
         raise click.ClickException(_nothing_learned(pairs, n_records, n_unaligned))
     rows = learn_table(found, LearnConfig(min_count=min_count, min_prob=min_prob))
     comment = f"despin learn: {n_records} pairs, {len(found)} aligned substitutions, {len(rows)} entries"
-    _write(Path(output), format_table(rows, comment=comment))
+    _write(output, format_table(rows, comment=comment))
     emit_json(
         {
             "records": n_records + len(bad),
@@ -203,21 +218,25 @@ def _nothing_learned(files: tuple[str, ...], n_records: int, n_unaligned: int) -
     return f"no substitutions to learn from in {where}: {n_records} pair(s), {n_unaligned} of them unaligned"
 
 
-def _report_files(path: Path) -> tuple[Path, ...]:
+def _report_files(path: str) -> tuple[str, ...]:
     """The files a report at ``path`` is: an HTML page, or Markdown with its plot beside it (``.svg``)."""
-    return (path,) if path.suffix.lower() in (".html", ".htm") else (path, path.with_suffix(".svg"))
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    stem, dot, suffix = name.rpartition(".")
+    if dot and suffix.lower() in ("html", "htm"):
+        return (path,)
+    return (path, path[: len(path) - len(name)] + (stem if dot else name) + ".svg")
 
 
-def _site_pages(path: Path, text_field: str, bad: Rejects) -> Iterator[str]:
+def _site_pages(path: str, text_field: str, bad: Rejects) -> Iterator[str]:
     """Page texts of a JSONL(.gz) or Parquet file of records, or of a plain-text file (one page)."""
     from despin.cli.records import read_documents
 
-    name = path.name.lower()
+    name = path.rstrip("/").rsplit("/", 1)[-1].lower()
     if name.endswith((".parquet", ".pq", ".jsonl", ".jsonl.gz", ".json", ".json.gz", ".ndjson", ".ndjson.gz")):
         yield from (doc.text for doc in read_documents(path, bad, text_field=text_field))
         return
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bytes(path).decode("utf-8")
     except UnicodeDecodeError:
         bad.add(str(path), "not UTF-8 text")
         return
@@ -235,14 +254,14 @@ def _learn_unsupervised(
     from despin.tables import report as report_mod
 
     t0 = time.perf_counter()
-    report = _report_files(Path(report_path)) if report_path else ()
-    _check_outputs(files, [Path(output), *report])
+    report = _report_files(report_path) if report_path else ()
+    _check_outputs(files, [output, *report])
     from despin import api
     from despin.cli.records import Rejects
     from despin.types import shown_score
 
     bad = Rejects()
-    pages = [page for f in files for page in _site_pages(Path(f), text_field, bad)]
+    pages = [page for f in files for page in _site_pages(f, text_field, bad)]
     if not pages:
         bad.report(skip_bad=True)
         raise click.ClickException(f"no pages to learn from in {', '.join(files)}")
@@ -254,13 +273,13 @@ def _learn_unsupervised(
         f"despin learn --unsupervised: {site.pages} pages, {site.words} words, {len(site.rows)} entries, "
         f"spun_score {site.spun_score:.4f}"
     )
-    _write(Path(output), site.table_text(comment=comment))
+    _write(output, site.table_text(comment=comment))
     if len(report) == 1:
         _write(report[0], report_mod.html_report(site))
     elif report:
         rp, svg = report
         _write(svg, report_mod.frequency_svg(site))
-        _write(rp, report_mod.markdown(site, plot_path=svg.name))
+        _write(rp, report_mod.markdown(site, plot_path=svg.rstrip("/").rsplit("/", 1)[-1]))
     emit_json(
         {
             "pages": site.pages,

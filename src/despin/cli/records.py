@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from despin.pipeline.base import Document, Format, Reject, Shard, shard_suffix
+from despin.pipeline.fs import local_path
 from despin.pipeline.readers import JsonlReader, ParquetReader
 from despin.textio import MAX_CHARS
 
@@ -63,15 +64,19 @@ def where(reject: Reject) -> str:
 
 
 def _reader(
-    path: Path, rejects: Rejects, *, text_field: str, id_field: str, max_chars: int, require_id: bool
+    path: str | Path, rejects: Rejects, *, text_field: str, id_field: str, max_chars: int, require_id: bool
 ) -> tuple[JsonlReader | ParquetReader, Shard]:
-    """The reader of ``path``: Parquet by its suffix (``.parquet``, ``.pq``), JSONL (gzip if ``.gz``) otherwise."""
-    known = shard_suffix(path.name)
+    """The reader of ``path`` (a local path or an fsspec URL): Parquet by its suffix (``.parquet``, ``.pq``),
+    JSONL (gzip if ``.gz``) otherwise."""
+    where = local_path(path)
+    name = where.rstrip("/").rsplit("/", 1)[-1]
+    known = shard_suffix(name)
     if known is not None:
-        shard = Shard(str(path), path.name, known[1], known[2])
+        shard = Shard(where, name, known[1], known[2])
     else:
-        fmt: Format = "parquet" if path.suffix.lower() == ".pq" else "jsonl"
-        shard = Shard(str(path), path.name, fmt, "gzip" if path.suffix.lower() == ".gz" else None)
+        suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        fmt: Format = "parquet" if suffix == "pq" else "jsonl"
+        shard = Shard(where, name, fmt, "gzip" if suffix == "gz" else None)
     cls = ParquetReader if shard.fmt == "parquet" else JsonlReader
     reader = cls(
         shard, text_field=text_field, id_field=id_field, max_chars=max_chars, rejects=rejects, require_id=require_id
@@ -80,7 +85,7 @@ def _reader(
 
 
 def read_documents(
-    path: Path,
+    path: str | Path,
     rejects: Rejects,
     *,
     text_field: str = "text",
@@ -88,14 +93,15 @@ def read_documents(
     max_chars: int = MAX_CHARS,
     require_id: bool = False,
 ) -> Iterator[Document]:
-    """The good records of a JSONL(.gz) or Parquet file as documents; bad ones go to ``rejects``."""
+    """The good records of a JSONL(.gz) or Parquet file (a local path or an fsspec URL) as documents; bad ones
+    go to ``rejects``."""
     reader, shard = _reader(
         path, rejects, text_field=text_field, id_field=id_field, max_chars=max_chars, require_id=require_id
     )
     yield from reader.read(shard)
 
 
-def read_values(path: Path, rejects: Rejects) -> Iterator[tuple[int, Any]]:
+def read_values(path: str | Path, rejects: Rejects) -> Iterator[tuple[int, Any]]:
     """``(line, JSON value)`` of every parsable line of a JSONL(.gz) file, whatever its shape."""
     reader, shard = _reader(path, rejects, text_field="text", id_field="id", max_chars=MAX_CHARS, require_id=False)
     for item in reader.records(shard):

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Literal, cast
 
 import click
 
 from despin.batch.options import ScanOptions
-from despin.cli.common import cli
+from despin.cli.common import cli, existing_inputs
 from despin.cli.options import dataclass_options
 
 
+def local_dir_or_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An output directory: an fsspec URL, or a local path that is not a file."""
+    from despin.pipeline.fs import is_remote, local_path
+
+    if not is_remote(value) and os.path.isfile(local_path(value)):
+        raise click.BadParameter(f"Directory {value!r} is a file.", ctx=ctx, param=param)
+    return value
+
+
 @cli.command("scan")
-@click.argument("inputs", nargs=-1, required=True)
-@click.option("-o", "--out-dir", required=True, help="Output directory (a local path or an fsspec URL).")
+@click.argument("inputs", nargs=-1, required=True, callback=existing_inputs)
+@click.option(
+    "-o",
+    "--out-dir",
+    required=True,
+    callback=local_dir_or_url,
+    help="Output directory: a local path or an fsspec URL (s3://, gs://, hf://, memory://).",
+)
 @dataclass_options(ScanOptions)
 @click.option("--workers", type=click.IntRange(min=1), help="Parallel workers [default: 1; Ray: all CPUs].")
 @click.option(
@@ -33,6 +49,9 @@ def scan_command(
     **options: Any,
 ) -> None:
     """Scan JSONL, JSONL.gz and Parquet shards (or directories of them) for spun documents.
+
+    INPUTS and OUT_DIR are local paths or fsspec URLs (s3://bucket/crawl/, gs://, hf://; see
+    docs/scaling.md for what holds on object stores).
 
     Writes one output shard per input shard under OUT_DIR (same name, format and compression),
     each record with a "despin" field; bad records go to OUT_DIR/rejects/, counts to

@@ -10,6 +10,7 @@ rest. Readers never raise on bad data; each reject counts once in ``Stat.INPUT``
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -23,6 +24,7 @@ import orjson
 from despin.errors import ConfigError, InputError
 from despin.pipeline.base import Document, Reject, RejectSink, Shard, Step, shard_suffix
 from despin.pipeline.fields import FieldCensus
+from despin.pipeline.fs import is_remote, list_files, local_path, open_input, size_of
 from despin.pipeline.stats import RejectReason, Stat
 from despin.pipeline.writers import _pyarrow, dumps_record
 from despin.textio import MAX_CHARS
@@ -38,19 +40,26 @@ RESERVED = frozenset({"rejects", "stats", "completions", "stats.json", "job.json
 
 
 def find_shards(inputs: Iterable[str | Path], *, exclude: str | Path | None = None) -> list[Shard]:
-    """Expand files and directories into shards, sorted by name.
+    """Expand files and directories (local paths or fsspec URLs) into shards, sorted by name.
 
     A file is named by its file name; a directory contributes every shard file below it (hidden
-    files and ``exclude`` skipped), named by its path relative to the directory.
+    files and ``exclude`` skipped), named by its path relative to the directory. An fsspec URL
+    (``s3://bucket/crawl/``, ``memory://x/a.jsonl``; see :mod:`despin.pipeline.fs`) is listed and read
+    through fsspec; a ``file://`` URL is a local path.
 
     Raises:
         InputError: an input does not exist, or a directory holds no shard.
         ConfigError: an input file has an unknown suffix, or two shards would share a name or id.
     """
-    excluded = Path(exclude).resolve() if exclude is not None else None
+    local_exclude = exclude is not None and not is_remote(exclude)
+    excluded = Path(local_path(exclude)).resolve() if exclude is not None and local_exclude else None
+    remote_exclude = str(exclude).rstrip("/") + "/" if exclude is not None and not local_exclude else None
     shards: list[Shard] = []
     for item in inputs:
-        root = Path(item)
+        if is_remote(item):
+            shards += _remote_shards(str(item), remote_exclude)
+            continue
+        root = Path(local_path(item))
         if root.is_file():
             shards.append(Shard.of(root.resolve(), root.name))
         elif root.is_dir():
@@ -82,6 +91,23 @@ def find_shards(inputs: Iterable[str | Path], *, exclude: str | Path | None = No
         if s.name.split("/")[0] in RESERVED:
             raise ConfigError(f"{s.path}: shard name {s.name!r} clashes with an output directory of scan")
     return shards
+
+
+def _remote_shards(url: str, exclude: str | None) -> list[Shard]:
+    """The shards of one fsspec URL: the file itself, or the shard files below a directory."""
+    is_dir, files = list_files(url)
+    if not is_dir:
+        return [Shard.of(files[0][0], files[0][1])]
+    found = [
+        Shard.of(path, name)
+        for path, name in files
+        if shard_suffix(name) is not None
+        and not any(part.startswith(".") for part in name.split("/"))
+        and (exclude is None or not (path.rstrip("/") + "/").startswith(exclude))
+    ]
+    if not found:
+        raise InputError(f"{url}: no .jsonl, .jsonl.gz or .parquet files in this directory")
+    return found
 
 
 def _as_shards(paths: Shard | str | Path | Sequence[Shard | str | Path]) -> list[Shard]:
@@ -266,7 +292,7 @@ def iter_lines(path: str, *, gz: bool) -> Iterator[tuple[bytes, int]]:
     d: Any = zlib.decompressobj(31) if gz else None
     pending = b""
     n_lines = reported = 0
-    with open(path, "rb") as fh:
+    with open_input(path) as fh:
         while chunk := fh.read(CHUNK_BYTES):
             if d is None:
                 data = chunk
@@ -310,7 +336,7 @@ def iter_lines(path: str, *, gz: bool) -> Iterator[tuple[bytes, int]]:
                 pending,
             )
     if pending:
-        yield pending, os.path.getsize(path)
+        yield pending, size_of(path)
 
 
 class JsonlReader(_Reader):
@@ -369,10 +395,7 @@ def _parse_line(shard: Shard, line_no: int, raw: bytes) -> Record | Reject:
 
 
 def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
+    return size_of(path)
 
 
 def _row_raw(row: dict[str, Any]) -> str:
@@ -394,9 +417,14 @@ class ParquetReader(_Reader):
     batch_rows = 1024
 
     def records(self, shard: Shard) -> Iterator[Record | Reject]:
+        with contextlib.ExitStack() as stack:
+            yield from self._records(shard, stack)
+
+    def _records(self, shard: Shard, stack: contextlib.ExitStack) -> Iterator[Record | Reject]:
         pq = _pyarrow().parquet
         try:
-            pf = pq.ParquetFile(shard.path)
+            source: Any = stack.enter_context(open_input(shard.path)) if is_remote(shard.path) else shard.path
+            pf = pq.ParquetFile(source)
             meta = pf.metadata
         except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError, ...
             yield Reject(shard, None, RejectReason.UNREADABLE_PARQUET, f"cannot open Parquet file: {exc}")

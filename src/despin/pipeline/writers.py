@@ -20,6 +20,7 @@ import orjson
 
 from despin.errors import MissingDependencyError
 from despin.pipeline.base import Document, Reject, Shard, Step
+from despin.pipeline.fs import open_input
 from despin.pipeline.stats import Stat
 
 GZIP_LEVEL = 6  # zlib's default: 3x faster than 9 for a few percent of size
@@ -318,11 +319,12 @@ class ParquetWriter(_ShardWriter):
         fields, compression = [], "snappy"
         if shard.fmt == "parquet":
             try:
-                pf = pq.ParquetFile(shard.path)
-                fields = [f for f in pf.schema_arrow if f.name != "despin"]
-                if pf.metadata.num_row_groups and pf.metadata.row_group(0).num_columns:
-                    codec = str(pf.metadata.row_group(0).column(0).compression).lower()
-                    compression = "none" if codec == "uncompressed" else codec
+                with open_input(shard.path) as fh:  # local or an fsspec URL
+                    pf = pq.ParquetFile(fh)
+                    fields = [f for f in pf.schema_arrow if f.name != "despin"]
+                    if pf.metadata.num_row_groups and pf.metadata.row_group(0).num_columns:
+                        codec = str(pf.metadata.row_group(0).column(0).compression).lower()
+                        compression = "none" if codec == "uncompressed" else codec
             except Exception:  # noqa: BLE001 - the reader has rejected an unreadable file already
                 fields = []
         schema = pa.schema([*fields, pa.field("despin", despin_type(restored=self.restored, sources=self.sources))])
