@@ -433,12 +433,11 @@ class FarmsConfig:
 
 
 def configure(argv: Sequence[str]) -> FarmsConfig:
-    parser = parser_for("farms", __doc__.splitlines()[0] if __doc__ else None)
+    parser = parser_for("farms", __doc__)
     parser.add_argument("sides", nargs="*", help="dev, test or both (the default)")
     parser.add_argument("--quick", action="store_true", help="the four 100-page farms only")
     parser.add_argument("--rescore", type=Path, default=None, help="rescore a results file's detection")
     parser.add_argument("--redetect", type=Path, default=None, help="rerun a results file's detection and speed")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
     a = parser.parse_args(list(argv))
     if unknown := [x for x in a.sides if x not in SIDES]:
         parser.error(f"unknown side(s) {', '.join(unknown)}: choose from {', '.join(SIDES)}")

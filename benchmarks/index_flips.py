@@ -55,12 +55,11 @@ class FlipsConfig:
 
 
 def configure(argv: Sequence[str]) -> FlipsConfig:
-    parser = parser_for("index_flips", __doc__.split("\n")[0] if __doc__ else None)
+    parser = parser_for("index_flips", __doc__)
     parser.add_argument("--flips", type=int, default=10_000)
     parser.add_argument("--docs", type=int, default=400)
     parser.add_argument("--verify", choices=["auto", "header", "quick"], default="auto")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
     a = parser.parse_args(list(argv))
     return FlipsConfig(flips=a.flips, docs=a.docs, verify=a.verify, seed=a.seed, out_dir=a.out)
 

@@ -83,12 +83,11 @@ def summary(seconds: list[float]) -> dict[str, float]:
 
 
 def configure(argv: Sequence[str]) -> LatencyConfig:
-    parser = parser_for("index_latency", __doc__.split("\n")[0] if __doc__ else None)
+    parser = parser_for("index_latency", __doc__)
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
     a = parser.parse_args(list(argv))
     return LatencyConfig(docs=a.docs, queries=a.queries, seed=a.seed, repeats=a.repeats, out_dir=a.out)
 

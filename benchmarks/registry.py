@@ -92,11 +92,11 @@ def summary(name: str) -> str:
 
 
 def common_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options every benchmark understands: ``--suite --seed --model --out --sample-size``."""
+    """The options of a :class:`BenchConfig`: ``--suite --seed --model --sample-size`` (``--out`` comes
+    with :func:`parser_for`)."""
     parser.add_argument("--suite", choices=["quick", "full"], default="quick", help="sample size (default quick)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", type=Path, default=None, help="a model bundle (default: the packaged one)")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory (default benchmarks/results)")
     parser.add_argument("--sample-size", type=int, default=None, help="documents per (split, register)")
     return parser
 
@@ -108,9 +108,13 @@ def bench_config(args: argparse.Namespace) -> BenchConfig:
     )
 
 
-def parser_for(name: str, description: str | None = None) -> argparse.ArgumentParser:
-    """An argument parser named ``python -m benchmarks NAME``, for a module's ``configure``."""
-    return argparse.ArgumentParser(prog=f"python -m benchmarks {name}", description=description)
+def parser_for(name: str, doc: str | None = None) -> argparse.ArgumentParser:
+    """An argument parser named ``python -m benchmarks NAME``, described by the first line of ``doc`` (the
+    module's docstring), with ``--out DIR`` (the results directory), for a module's ``configure``."""
+    lines = (doc or "").strip().splitlines()
+    parser = argparse.ArgumentParser(prog=f"python -m benchmarks {name}", description=lines[0] if lines else None)
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory (default benchmarks/results)")
+    return parser
 
 
 def configure(name: str, module: Benchmark, argv: Sequence[str]) -> Any:
@@ -118,8 +122,7 @@ def configure(name: str, module: Benchmark, argv: Sequence[str]) -> Any:
     custom = getattr(module, "configure", None)
     if callable(custom):
         return custom(list(argv))
-    doc = (cast(ModuleType, module).__doc__ or "").strip().splitlines()
-    parser = common_options(parser_for(name, doc[0] if doc else None))
+    parser = common_options(parser_for(name, cast(ModuleType, module).__doc__))
     return bench_config(parser.parse_args(list(argv)))
 
 

@@ -62,7 +62,7 @@ class ScaleConfig(BenchConfig):
 
 
 def configure(argv: Sequence[str]) -> ScaleConfig:
-    parser = common_options(parser_for("scale", __doc__.splitlines()[0] if __doc__ else None))
+    parser = common_options(parser_for("scale", __doc__))
     parser.add_argument("--no-ray", action="store_true", help="skip the Ray run")
     a = parser.parse_args(list(argv))
     return ScaleConfig(**{f: getattr(bench_config(a), f) for f in BenchConfig.__dataclass_fields__}, ray=not a.no_ray)

@@ -320,7 +320,7 @@ class ServeConfig(BenchConfig):
 
 
 def configure(argv: Sequence[str]) -> ServeConfig:
-    parser = common_options(parser_for("serve", __doc__.splitlines()[0] if __doc__ else None))
+    parser = common_options(parser_for("serve", __doc__))
     parser.add_argument("--clients", type=int, default=None)
     parser.add_argument("--duration", type=float, default=None, help="seconds of load per worker count")
     parser.add_argument("--workers", type=int, nargs="+", default=None)

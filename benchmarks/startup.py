@@ -79,9 +79,8 @@ class StartupConfig:
 
 
 def configure(argv: Sequence[str]) -> StartupConfig:
-    parser = parser_for("startup", __doc__.splitlines()[0] if __doc__ else None)
+    parser = parser_for("startup", __doc__)
     parser.add_argument("--repeat", type=int, default=7, help="runs per case (the median is reported)")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
     a = parser.parse_args(list(argv))
     if a.repeat < 1:
         parser.error("--repeat must be >= 1")

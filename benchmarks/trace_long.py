@@ -314,7 +314,7 @@ class LongConfig(BenchConfig):
 
 
 def configure(argv: Sequence[str]) -> LongConfig:
-    parser = common_options(parser_for("trace_long", __doc__.splitlines()[0] if __doc__ else None))
+    parser = common_options(parser_for("trace_long", __doc__))
     parser.add_argument("--size", type=int, default=2_000_000, help="bytes of the long spun copies")
     a = parser.parse_args(list(argv))
     return LongConfig(**{f: getattr(bench_config(a), f) for f in BenchConfig.__dataclass_fields__}, size=a.size)

@@ -79,9 +79,8 @@ class ShortConfig:
 
 
 def configure(argv: Sequence[str]) -> ShortConfig:
-    parser = parser_for("trace_short", __doc__.splitlines()[0] if __doc__ else None)
+    parser = parser_for("trace_short", __doc__)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
     a = parser.parse_args(list(argv))
     return ShortConfig(seed=a.seed, out_dir=a.out)
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from despin._options import flag, with_overrides
 from despin.textio import MAX_CHARS, check_text
 from despin.types import Detection, Restoration, Spin, TraceResult
 
@@ -137,11 +138,6 @@ def trace(text: str, *, index: Index, top: int = 5, with_text: bool = False) -> 
     return trace_core(text, index=index, top=top, with_text=with_text)
 
 
-def _help(text: str, **cli: Any) -> dict[str, Any]:
-    """Field metadata: the help text, and how the CLI spells the option (``flag``, ``choices``, ``range``)."""
-    return {"help": text, **cli}
-
-
 @dataclass(frozen=True, slots=True)
 class SpinOptions:
     """How the simulated spinner spins: the one signature of ``despin.spin``, ``despin spin`` and batches.
@@ -156,33 +152,33 @@ class SpinOptions:
         True
     """
 
-    rate: float = field(default=0.15, metadata=_help("Share of word tokens to substitute.", range=(0.0, 1.0)))
-    seed: int = field(default=0, metadata=_help("Seed of every random choice."))
+    rate: float = field(default=0.15, metadata=flag("Share of word tokens to substitute.", range=(0.0, 1.0)))
+    seed: int = field(default=0, metadata=flag("Seed of every random choice."))
     mode: Literal["random", "deterministic"] = field(
         default="random",
-        metadata=_help(
+        metadata=flag(
             "Draw a replacement at each site, or always the same one per word.", choices=("random", "deterministic")
         ),
     )
     choice: Literal["uniform", "weighted"] = field(
         default="uniform",
-        metadata=_help(
+        metadata=flag(
             "Pick among the listed replacements alike, or by the table's weights.", choices=("uniform", "weighted")
         ),
     )
     wrong_sense: float = field(
-        default=0.0, metadata=_help("Probability of a synonym of a synonym (a wrong sense).", range=(0.0, 1.0))
+        default=0.0, metadata=flag("Probability of a synonym of a synonym (a wrong sense).", range=(0.0, 1.0))
     )
     capitalize: float = field(
         default=0.25,
-        metadata=_help("Probability of a capital letter on a mid-sentence replacement.", range=(0.0, 1.0)),
+        metadata=flag("Probability of a capital letter on a mid-sentence replacement.", range=(0.0, 1.0)),
     )
     repeat: float = field(
-        default=0.02, metadata=_help("Probability, per word, of an accidental repeat.", range=(0.0, 1.0))
+        default=0.02, metadata=flag("Probability, per word, of an accidental repeat.", range=(0.0, 1.0))
     )
-    footer: bool = field(default=True, metadata=_help("Append a source footer."))
-    outlet: str | None = field(default=None, metadata=_help("Outlet named in the footer (a seeded pick if omitted)."))
-    multiword: bool = field(default=True, metadata=_help("Match multi-word table entries, not only single words."))
+    footer: bool = field(default=True, metadata=flag("Append a source footer."))
+    outlet: str | None = field(default=None, metadata=flag("Outlet named in the footer (a seeded pick if omitted)."))
+    multiword: bool = field(default=True, metadata=flag("Match multi-word table entries, not only single words."))
 
     def kwargs(self) -> dict[str, Any]:
         """The options as keyword arguments of :class:`despin.spinner.Spinner`."""
@@ -191,11 +187,7 @@ class SpinOptions:
     @classmethod
     def from_kwargs(cls, options: SpinOptions | None, **overrides: Any) -> SpinOptions:
         """``options`` (the defaults when None) with ``overrides``; an unknown name is a TypeError."""
-        known = cls.__dataclass_fields__
-        unknown = sorted(set(overrides) - set(known))
-        if unknown:
-            raise TypeError(f"unknown spin option(s) {', '.join(unknown)}; SpinOptions has {', '.join(known)}")
-        return replace(options or cls(), **overrides)
+        return with_overrides(cls, options, overrides, what="spin")
 
 
 def spin(

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from despin._options import flag, with_overrides
 from despin._version import __version__
 from despin.errors import ConfigError
 from despin.textio import MAX_CHARS
@@ -23,12 +24,6 @@ from despin.textio import MAX_CHARS
 MIN_GROUP_PAGES = 5
 # Buckets of groups, one table-stage task each (a group's pages all land in one bucket).
 GROUP_TASKS = 16
-
-
-def _help(text: str, **cli: Any) -> dict[str, Any]:
-    """Field metadata: the help text, and how the CLI spells the option (``flag``, ``choices``, ``range``,
-    ``min``, ``path``). A field without help is not a flag."""
-    return {"help": text, **cli}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,35 +41,35 @@ class ScanOptions:
         despin.errors.ConfigError: keep must be 'spun', 'clean' or None, got 'all'
     """
 
-    text_field: str = field(default="text", metadata=_help("Record field holding the text."))
-    id_field: str = field(default="id", metadata=_help("Record field holding the document id."))
-    restore: bool = field(default=False, metadata=_help("Also restore the original wording (adds restored, edits)."))
-    index: str | None = field(default=None, metadata=_help("Trace sources in this index.", path="file"))
+    text_field: str = field(default="text", metadata=flag("Record field holding the text."))
+    id_field: str = field(default="id", metadata=flag("Record field holding the document id."))
+    restore: bool = field(default=False, metadata=flag("Also restore the original wording (adds restored, edits)."))
+    index: str | None = field(default=None, metadata=flag("Trace sources in this index.", path="file"))
     keep: Literal["spun", "clean"] | None = field(
-        default=None, metadata=_help("Write only these documents.", flag="--filter", choices=("spun", "clean"))
+        default=None, metadata=flag("Write only these documents.", flag="--filter", choices=("spun", "clean"))
     )
     min_score: float | None = field(
-        default=None, metadata=_help("Write only documents scoring at least this.", range=(0.0, 1.0))
+        default=None, metadata=flag("Write only documents scoring at least this.", range=(0.0, 1.0))
     )
-    model: str | None = field(default=None, metadata=_help("Model bundle directory.", path="dir"))
+    model: str | None = field(default=None, metadata=flag("Model bundle directory.", path="dir"))
     table: str | None = field(
-        default=None, metadata=_help("Learned spinner table (for detect and restore).", path="file")
+        default=None, metadata=flag("Learned spinner table (for detect and restore).", path="file")
     )
     threshold: float | None = field(
-        default=None, metadata=_help("Decision threshold (default: calibrated).", range=(0.0, 1.0))
+        default=None, metadata=flag("Decision threshold (default: calibrated).", range=(0.0, 1.0))
     )
-    top: int = field(default=5, metadata=_help("The most sources listed per document (with --index).", min=1))
+    top: int = field(default=5, metadata=flag("The most sources listed per document (with --index).", min=1))
     max_chars: int = MAX_CHARS
     group_by: str | None = field(
         default=None,
-        metadata=_help(
+        metadata=flag(
             "Learn a spinner table per group and restore each record with its own: 'host' (the URL's host) or a field."
         ),
     )
-    url_field: str = field(default="url", metadata=_help("Record field holding the URL (--group-by host)."))
-    min_group_pages: int = field(default=MIN_GROUP_PAGES, metadata=_help("Smaller groups get an empty table.", min=1))
+    url_field: str = field(default="url", metadata=flag("Record field holding the URL (--group-by host)."))
+    min_group_pages: int = field(default=MIN_GROUP_PAGES, metadata=flag("Smaller groups get an empty table.", min=1))
     group_tasks: int = field(
-        default=GROUP_TASKS, metadata=_help("Table-learning tasks the groups are shared among.", min=1)
+        default=GROUP_TASKS, metadata=flag("Table-learning tasks the groups are shared among.", min=1)
     )
     # Identity of the model, table and index files: a changed file must not be mixed with old outputs.
     identity: dict[str, Any] = field(default_factory=dict)
@@ -103,12 +98,8 @@ class ScanOptions:
     @classmethod
     def from_kwargs(cls, options: ScanOptions | None, **overrides: Any) -> ScanOptions:
         """``options`` (the defaults when None) with ``overrides``; an unknown name is a TypeError."""
-        known = cls.__dataclass_fields__
-        unknown = sorted(set(overrides) - set(known))
-        if unknown:
-            raise TypeError(f"unknown scan option(s) {', '.join(unknown)}; ScanOptions has {', '.join(known)}")
         paths = {k: str(v) for k, v in overrides.items() if isinstance(v, Path)}
-        return replace(options or cls(), **{**overrides, **paths})
+        return with_overrides(cls, options, {**overrides, **paths}, what="scan")
 
     def fingerprint(self) -> str:
         blob = json.dumps({"despin": __version__, **asdict(self)}, sort_keys=True).encode()
