@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the core (no extras, no Debian packages), then run the main job on the bundled model:
+# Install the core (its Debian packages when run as root, then .venv), then run the main job on the bundled model:
 # detect and restore a spun example article.
 set -euo pipefail
 cd "$(dirname "$0")/.."
