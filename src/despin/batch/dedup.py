@@ -267,6 +267,7 @@ class DedupStats:
     links: dict[str, Any]
     stage_cpu: dict[str, float]
     stage_peak_rss_mb: dict[str, float]
+    pairs: dict[str, int]  # band pairs emitted, candidates merged, pairs aligned, copy pairs
     wall_seconds: float
     out_dir: Path
     executor: str
@@ -301,6 +302,7 @@ class DedupStats:
             "n_shards": len(self.shards),
             "n_shards_skipped": len(self.skipped),
             "wall_seconds": round(self.wall_seconds, 3),
+            "pairs": self.pairs,
             "cpu_seconds": {k: round(v, 3) for k, v in self.stage_cpu.items()},
             "cpu_seconds_per_page": round(self.cpu_seconds / pages, 6) if pages else None,
             "peak_rss_mb": {k: round(v, 1) for k, v in self.stage_peak_rss_mb.items()},
@@ -454,6 +456,15 @@ def dedup(
         skipped=tuple(r.task_id for r in results if r.skipped),
         links=json.loads(links_blob),
         stage_cpu={k: sum(r.stats.timers.get("task_cpu", 0.0) for r in v) for k, v in per_stage.items()},
+        pairs={
+            key: sum(r.stats.counts.get(name, 0) for stage in ("buckets", "verify") for r in per_stage[stage])
+            for key, name in (
+                ("emitted", "band_pairs"),
+                ("candidates", "candidate_pairs"),
+                ("aligned", "verified_pairs"),
+                ("copies", "copy_pairs"),
+            )
+        },
         stage_peak_rss_mb={
             k: max((r.stats.gauges.get("peak_rss_mb", 0.0) for r in v), default=0.0) for k, v in per_stage.items()
         },
