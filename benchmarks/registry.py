@@ -44,6 +44,7 @@ from benchmarks.config import REPO_ROOT, RESULTS_DIR, BenchConfig
 BENCHMARKS: dict[str, str] = {
     "dedup": "benchmarks.dedup",
     "farms": "benchmarks.farms",
+    "footer": "benchmarks.footer",
     "index_flips": "benchmarks.index_flips",
     "index_latency": "benchmarks.index_latency",
     "scale": "benchmarks.scale",
