@@ -349,7 +349,8 @@ _OUTLET_STRIP = " \t.,;:!?*_-\u2013\u2014()[]\"'\u201c\u201d\u2018\u2019<>"
 
 
 def outlet_of(block: str, outlets: Iterable[str] = ()) -> str:
-    """The outlet a footer block names: a domain, else a known outlet, else what follows its separator.
+    """The outlet a footer block names: a domain, else a known outlet, else what follows its separator, else
+    what a bracketed credit holds, else the closing run of capitalised words.
 
     Example:
         >>> outlet_of("Sumber : https://www.contoh-berita.com/?p=12")
@@ -378,6 +379,8 @@ def outlet_of(block: str, outlets: Iterable[str] = ()) -> str:
             if tail:
                 return tail
     last = lines[-1] if lines else block.strip()
+    if last[:1] in "([" and last[-1:] in ")]" and last[1:-1].strip():
+        return last[1:-1].strip(_OUTLET_STRIP) or last[1:-1].strip()  # a bracketed credit names who it credits
     words = last.split()
     run: list[str] = []
     for w in reversed(words):
