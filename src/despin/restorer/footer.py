@@ -46,6 +46,7 @@ __all__ = [
     "candidate_features",
     "find_footer",
     "footer_candidates",
+    "outlet_key",
     "outlet_of",
 ]
 
@@ -95,9 +96,14 @@ def _trigrams(token: str) -> list[str]:
     return [padded[i : i + 3] for i in range(len(padded) - 2)]
 
 
-def _norm(text: str) -> str:
-    """Lower-case alphanumeric tokens joined by single spaces and padded, for whole-token lookups."""
-    return " " + " ".join(_ALNUM.findall(text.lower())) + " "
+def outlet_key(text: str) -> str:
+    """``text``'s lower-case letters and digits, word by word, joined by single spaces: how outlet names are kept.
+
+    Example:
+        >>> outlet_key("KOMPAS.com")
+        'kompas com'
+    """
+    return " ".join(_ALNUM.findall(text.lower()))
 
 
 def candidate_features(text: str, kind: CandidateKind, outlets: OutletVocabulary | Iterable[str] = ()) -> list[str]:
@@ -365,7 +371,7 @@ def outlet_of(block: str, outlets: Iterable[str] = ()) -> str:
     m = _DOMAIN.search(block)
     if m is not None:
         return m.group(1)
-    norm = _norm(block)
+    norm = f" {outlet_key(block)} "
     for name in sorted(outlets, key=len, reverse=True):
         if f" {name} " in norm:
             found = re.search(r"(?i)(?<!\w)" + r"[\W_]+".join(map(re.escape, name.split())) + r"(?!\w)", block)

@@ -52,9 +52,9 @@ from despin.restorer.footer import (
     CandidateKind,
     FooterModel,
     OutletVocabulary,
-    _norm,
     candidate_features,
     footer_candidates,
+    outlet_key,
     outlet_of,
 )
 from despin.spinner.spinner import FOOTER_TEMPLATES, OUTLETS
@@ -536,16 +536,16 @@ def _outlet_vocabulary(data_dir: Path, examples: Sequence[Example]) -> tuple[str
     names: Counter[str] = Counter()
     for doc in iter_docs(data_dir, splits=("train", "calib")):
         if doc.outlet:
-            names[_norm(doc.outlet).strip()] += 1
+            names[outlet_key(doc.outlet)] += 1
     for name in (*OUTLETS, *FOOTER_OUTLETS):
-        names[_norm(name).strip()] += 1
+        names[outlet_key(name)] += 1
     for ex in examples:
         if ex.footer and ex.source.startswith("real-dev") and _DOMAINISH.search(ex.text):
-            names[_norm(outlet_of(ex.text)).strip()] += 1  # a credited domain; initials and names are no outlet
+            names[outlet_key(outlet_of(ex.text))] += 1  # a credited domain; initials and names are no outlet
     vocab = {n for n in names if n and len(n) >= 3}
     vocab |= {n.rsplit(" ", 1)[0] for n in vocab if n.endswith((" com", " co", " id", " net"))}
     # A name that clean prose uses as a word ("suara", "tempo", "antara") names no outlet by itself.
-    prose = [_norm(ex.text) for ex in examples if not ex.footer and ex.source.startswith("corpus:")]
+    prose = [f" {outlet_key(ex.text)} " for ex in examples if not ex.footer and ex.source.startswith("corpus:")]
     hits = Counter(n for text in prose for n in vocab if f" {n} " in text)
     limit = max(3, len(prose) // 500)
     return tuple(sorted(n for n in vocab if hits[n] <= limit))
