@@ -391,7 +391,8 @@ class VerifyJob(_Stage, ShardTasks):
                     "b": [b.ref, b.name, b.host, b.date],
                     "votes": votes.total,
                     "a_copy": side_dict(check.a_copy),
-                    "b_copy": side_dict(check.b_copy),
+                    # b's substitutions are a's mirrored (verify.check_pair): stored once, mirrored by link
+                    "b_copy": {**side_dict(check.b_copy), "substitutions": []},
                 }
                 out.write(orjson.dumps(rec))
                 if progress is not None:

@@ -26,11 +26,11 @@ Everything here is pure and deterministic: the same edges in any order give the 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from despin.duplicates.options import DedupOptions, Relation
-from despin.duplicates.verify import PairCheck, Side
+from despin.duplicates.verify import PairCheck, Side, mirrored
 from despin.tables.pairs import TableRow, learn_table, substitution_pairs
 from despin.types import Substitution
 
@@ -178,7 +178,11 @@ def resolve(edges: Iterable[Edge], host_pages: Mapping[str, int], o: DedupOption
         if a_copy:
             oriented.append((e.a, e.b, e.check.a_copy, e.check.b_copy))
         else:
-            oriented.append((e.b, e.a, e.check.b_copy, e.check.a_copy))
+            b_side = e.check.b_copy
+            if not b_side.substitutions and e.check.a_copy.substitutions:
+                # Stored once, from a's side (verify's backward alignment gives counts only): mirror them.
+                b_side = replace(b_side, substitutions=tuple(mirrored(s) for s in e.check.a_copy.substitutions))
+            oriented.append((e.b, e.a, b_side, e.check.a_copy))
     # Step 2: one source per copy, preferring a source that is no copy itself.
     copies = {c.ref for c, _, _, _ in oriented}
     best: dict[int, tuple[tuple[bool, float, int], Link]] = {}
