@@ -111,7 +111,9 @@ def scaling(sizes: Sequence[int], work: Path) -> dict[str, Any]:
                 "core_cpu_seconds_per_page": round((cpu - stats["farm_scoring_cpu_seconds"]) / pages, 6),
                 "copies": stats["copies"],
                 "farms": len(stats["farms"]),
-                "peak_rss_mb": round(stats["peak_rss_mb"], 1),
+                "peak_rss_mb": round(stats["process_peak_rss_mb"], 1),
+                "peak_rss_mb_by_stage": stats["peak_rss_mb"],
+                "pairs": stats.get("pairs"),
                 "wall_seconds": stats["wall_seconds"],
                 "index_bytes": sum(
                     p.stat().st_size for p in (folder / "out" / "dedup" / "sign").rglob("*") if p.is_file()
