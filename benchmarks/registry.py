@@ -47,6 +47,7 @@ BENCHMARKS: dict[str, str] = {
     "footer": "benchmarks.footer",
     "index_flips": "benchmarks.index_flips",
     "index_latency": "benchmarks.index_latency",
+    "lofo": "benchmarks.lofo",
     "scale": "benchmarks.scale",
     "serve": "benchmarks.serve",
     "startup": "benchmarks.startup",

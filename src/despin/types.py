@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+
+class EditKind(StrEnum):
+    """What an edit undoes (also the kinds of the simulator's gold edits)."""
+
+    SYNONYM = "synonym"  # a word or phrase the spinner replaced
+    CASE = "case"  # a capital the spinner wrote in mid-sentence
+    REPEAT = "repeat"  # a word the spinner doubled
+    FOOTER = "footer"  # a source footer the spinner appended
 
 
 def shown_score(score: float) -> float:
@@ -71,7 +81,7 @@ class Edit:
     observed: str
     restored: str
     confidence: float
-    kind: str = "synonym"
+    kind: EditKind = EditKind.SYNONYM
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,7 +90,7 @@ class Edit:
             "observed": self.observed,
             "restored": self.restored,
             "confidence": round(self.confidence, 4),
-            "kind": self.kind,
+            "kind": str(self.kind),
         }
 
 
@@ -133,7 +143,7 @@ class SpinEdit:
     end: int
     observed: str
     original: str
-    kind: str = "synonym"
+    kind: EditKind = EditKind.SYNONYM
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -141,7 +151,7 @@ class SpinEdit:
             "end": self.end,
             "observed": self.observed,
             "original": self.original,
-            "kind": self.kind,
+            "kind": str(self.kind),
         }
 
 

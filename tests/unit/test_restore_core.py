@@ -11,7 +11,8 @@ from despin.errors import ConfigError, InputError
 from despin.model.bundle import Model
 from despin.restorer import apply_edits
 from despin.restorer.footer import find_footer
-from despin.restorer.restorer import RestoreConfig
+from despin.restorer.document import EditPolicy
+from despin.restorer.restorer import DecodeConfig
 from despin.types import Edit
 
 
@@ -39,9 +40,9 @@ def test_footer_found_with_outlet(text: str, outlet: str) -> None:
 
 def test_restore_config_checks_ranges() -> None:
     with pytest.raises(ConfigError, match="min_confidence must be in"):
-        RestoreConfig(min_confidence=1.5)
+        EditPolicy(min_confidence=1.5)
     with pytest.raises(ConfigError, match="beam must be"):
-        RestoreConfig(beam=0)
+        DecodeConfig(beam=0)
 
 
 def test_repeat_and_mid_sentence_capital_are_undone(model: Model) -> None:

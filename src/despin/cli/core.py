@@ -139,7 +139,7 @@ def why_unchanged(result: dict[str, Any], *, forced: bool) -> str | None:
     "data_dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
-    help="The shared data directory (default: ../shared/data beside the checkout).",
+    help="The shared data directory (default: $DESPIN_DATA, else ../shared/data beside the checkout).",
 )
 @click.option(
     "--work",
@@ -151,13 +151,15 @@ def why_unchanged(result: dict[str, Any], *, forced: bool) -> str | None:
 @click.option("--order", type=click.IntRange(2, 6), default=5, show_default=True, help="n-gram order.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
-    "--detector-only", is_flag=True, help="Refit only the detector and the edit-confidence map of the bundle in --out."
+    "--detector-only",
+    is_flag=True,
+    help="Refit only the page score and the edit model of the bundle in --out (its LM and tables stay).",
 )
-@click.option("--calibration-only", is_flag=True, help="Refit only the edit-confidence map of the bundle in --out.")
+@click.option("--calibration-only", is_flag=True, help="The same as --detector-only (kept for older scripts).")
 def build_model(
     out: Path, data_dir: Path | None, work_dir: Path, order: int, seed: int, detector_only: bool, calibration_only: bool
 ) -> None:
-    """Train a model bundle (KenLM, lexicon, neighbours, detector, edit calibration) from the shared corpora.
+    """Train a model bundle (KenLM, lexicon, neighbours, slot fills, edit and page models) from the shared corpora.
 
     \b
     Example:
@@ -172,7 +174,7 @@ def build_model(
 
     data = data_dir or default_data_dir()
     if detector_only or calibration_only:
-        manifest = refit_detector(out, data_dir=data, seed=seed, log=log, detector=not calibration_only)
+        manifest = refit_detector(out, data_dir=data, work_dir=work_dir, seed=seed, log=log)
     else:
         manifest = build(out, data_dir=data, work_dir=work_dir, order=order, seed=seed, log=log)
     emit_json({"model_version": manifest["model_version"], "out": str(out), "files": manifest["files"]})

@@ -1,5 +1,6 @@
-"""Document-level spin detection from the restorer's evidence."""
+"""The page score: every word's evidence, accumulated (see :mod:`despin.detector.evidence`)."""
 
-from despin.detector.logistic import FEATURES, SpinDetector, features
+from despin.detector.evidence import EvidenceDetector, PageEvidence, PageModel, words_llr
+from despin.detector.word_model import WordModel
 
-__all__ = ["FEATURES", "SpinDetector", "features"]
+__all__ = ["EvidenceDetector", "PageEvidence", "PageModel", "WordModel", "words_llr"]

@@ -7,7 +7,8 @@ Layout of a bundle directory::
     vocab.json.gz       word -> [count, isolated mid-sentence capitals] in the training split
     lexicon.json.gz     synonym graph {original: {replacement: weight}} and its reverse index
     neighbours.json.gz  distributional neighbours, for spinners whose table we have never seen
-    detector.json       logistic-regression weights, the calibrated threshold and the edit-confidence map
+    fills.npz           bigram followers and predecessors of common words: the LM's slot fills
+    detector.json       the edit model (first stage, conditional logit, calibration) and the page model
 
 The tables are gzipped JSON because orjson parses them in a fraction of a second, which keeps a
 cold load of the whole bundle under two seconds.
@@ -21,24 +22,32 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from cachetools import LRUCache
 
-from despin.detector import SpinDetector
+from despin.detector.evidence import EvidenceDetector, PageModel
+from despin.detector.word_model import WordModel
 from despin.errors import LexiconError, ModelError
 from despin.lexicon import SynonymLexicon, parse_table
-from despin.restorer.calibration import EditCalibration
-from despin.restorer.candidates import CandidateGenerator
-from despin.restorer.document import DocumentRestorer
-from despin.restorer.restorer import RestoreConfig, RestoreOutcome, Restorer
+from despin.restorer.document import DocumentRestorer, EditPolicy
+from despin.restorer.edit_model import EditModel
+from despin.restorer.factory import build_restorer
+from despin.restorer.restorer import DecodeConfig, RestoreOutcome, Restorer
 from despin.restorer.slang import SpellingChannel
 from despin.types import Detection, Restoration
 
-FORMAT_VERSION = 2
+if TYPE_CHECKING:
+    from despin.lm.fills import SlotFiller
+
+FORMAT_VERSION = 3
+# Format 2 bundles (no slot-fill table, a logistic detector) still load: the LM-fill source is off
+# and the edit and page models take their defaults.
+READABLE_FORMATS = (2, 3)
 RESTORER_CACHE_SIZE = 8
 REQUIRED_FILES = ("lm.binary", "vocab.json.gz", "lexicon.json.gz", "neighbours.json.gz", "detector.json")
+OPTIONAL_FILES = ("fills.npz",)
 DEFAULT_PATH = Path(__file__).parent / "default"
 
 
@@ -97,7 +106,7 @@ class Model:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise ModelError(f"{manifest_path} is not valid JSON: {exc}") from None
-        if manifest.get("format_version") != FORMAT_VERSION:
+        if manifest.get("format_version") not in READABLE_FORMATS:
             raise ModelError(
                 f"{path}: bundle format {manifest.get('format_version')!r}, this despin reads {FORMAT_VERSION}"
             )
@@ -158,30 +167,61 @@ class Model:
         return SpellingChannel(self.vocab)
 
     @cached_property
+    def filler(self) -> SlotFiller | None:
+        """The slot-fill table of the LM-fill candidate source (None in a bundle without one)."""
+        import numpy as np
+
+        from despin.lm.fills import SlotFiller
+
+        if not (self.path / "fills.npz").is_file():
+            return None
+        with np.load(self.path / "fills.npz") as arrays:
+            return SlotFiller.from_saved({k: arrays[k] for k in arrays.files})
+
+    @cached_property
     def detector_params(self) -> dict[str, Any]:
         return dict(json.loads((self.path / "detector.json").read_text(encoding="utf-8")))
 
     @cached_property
-    def detector(self) -> SpinDetector:
-        return SpinDetector.from_dict(self.detector_params["detector"])
+    def edit_model(self) -> EditModel:
+        data = self.detector_params.get("edit_model")
+        return EditModel() if data is None else EditModel.from_dict(data)
 
     @cached_property
-    def edit_calibration(self) -> EditCalibration | None:
-        """The map to calibrated edit confidences; None for a bundle built before it existed."""
-        data = self.detector_params.get("edit_calibration")
-        return None if data is None else EditCalibration.from_dict(data)
+    def page_model(self) -> PageModel:
+        data = self.detector_params.get("page")
+        return PageModel() if data is None else PageModel.from_dict(data)
 
     @cached_property
-    def restore_config(self) -> RestoreConfig:
-        return RestoreConfig(**self.detector_params.get("restore", {}))
+    def word_model(self) -> WordModel:
+        data = self.detector_params.get("words")
+        return WordModel(None) if data is None else WordModel.from_dict(data)
+
+    @cached_property
+    def detector(self) -> EvidenceDetector:
+        return EvidenceDetector(self.word_model, self.page_model)
+
+    @cached_property
+    def edit_policy(self) -> EditPolicy:
+        return EditPolicy(**self.detector_params.get("policy", {}))
 
     def with_lexicon(self, lexicon: SynonymLexicon) -> Model:
         """The same model with another synonym lexicon (e.g. one half of ``lexicon.split()``)."""
         other = Model(path=self.path, manifest=self.manifest)
-        for name in ("lm", "_vocab_table", "vocab", "case_share", "neighbours", "spelling", "detector_params"):
+        for name in (
+            "lm", "_vocab_table", "vocab", "case_share", "neighbours", "spelling", "filler", "detector_params",
+            "edit_model", "word_model", "page_model", "detector", "edit_policy",
+        ):
             if name in self.__dict__:
                 other.__dict__[name] = self.__dict__[name]
         other.__dict__["lexicon"] = lexicon
+        return other
+
+    def with_models(self, edit_model: EditModel, words: WordModel, page: PageModel) -> Model:
+        """The same bundle with other fitted models: how training and benchmarks evaluate a fit."""
+        other = self.with_lexicon(self.lexicon)
+        other.__dict__.update(edit_model=edit_model, word_model=words, page_model=page)
+        other.__dict__.pop("detector", None)
         return other
 
     def restorer(self, table: SynonymLexicon | None = None) -> Restorer:
@@ -189,16 +229,25 @@ class Model:
         key = id(table) if table is not None else None
         hit = self._restorers.get(key)
         if hit is None:
-            gen = CandidateGenerator(
-                self.lexicon, self.vocab, table=table, neighbours=self.neighbours, spelling=self.spelling
+            restorer = build_restorer(
+                self.lm,
+                self.lexicon,
+                self.vocab,
+                edit_model=self.edit_model,
+                table=table,
+                neighbours=self.neighbours,
+                spelling=self.spelling,
+                filler=self.filler,
+                case_share=self.case_share,
+                relatedness=self.detector_params.get("relatedness"),
+                config=DecodeConfig(**self.detector_params.get("decode", {})),
             )
-            restorer = Restorer(self.lm, gen, case_share=self.case_share, config=self.restore_config)
             hit = self._restorers[key] = (restorer, table)  # holding the table keeps its id() unique
         return hit[0]
 
     def detect(self, text: str, *, table: SynonymLexicon | None = None, threshold: float | None = None) -> Detection:
-        """Score ``text``: the detector reads a restoration pass with the same lexicon and table as :meth:`restore`."""
-        return self.detector.detect(self.restorer(table).restore(text), threshold=threshold)
+        """Score ``text``: the page score reads a restoration pass with the same lexicon and table as :meth:`restore`."""
+        return self.detector.detect(self.restorer(table).restore(text), threshold=threshold)[0]
 
     def restore(
         self,
@@ -212,8 +261,9 @@ class Model:
         """Restore ``text``; words change only when :meth:`detect` (same table, threshold) says spun, or ``force``."""
         detector = self.detector
 
-        def judge(outcome: RestoreOutcome) -> Detection:
-            return detector.detect(outcome, threshold=threshold)
+        def judge(outcome: RestoreOutcome) -> tuple[Detection, float, tuple[float, ...]]:
+            detection, evidence = detector.detect(outcome, threshold=threshold)
+            return detection, evidence.rate, evidence.word_lrs
 
-        document = DocumentRestorer(self.restorer(table), judge, calibration=self.edit_calibration)
+        document = DocumentRestorer(self.restorer(table), judge, policy=self.edit_policy)
         return document.restore(text, remove_footer=remove_footer, force=force)

@@ -1,6 +1,7 @@
-"""Restoration: undo synonym spinning with a language model and a reverse synonym channel."""
+"""Restoration: undo synonym spinning with a language model, pluggable candidate sources and an edit model."""
 
 from despin.restorer.document import DocumentRestorer
 from despin.restorer.edits import apply_edits, compose_edits
+from despin.restorer.factory import build_restorer
 
-__all__ = ["DocumentRestorer", "apply_edits", "compose_edits"]
+__all__ = ["DocumentRestorer", "apply_edits", "build_restorer", "compose_edits"]

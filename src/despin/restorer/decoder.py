@@ -20,12 +20,22 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from operator import itemgetter
 from typing import Any
 
 from despin.lm.base import LanguageModel
+from despin.restorer.sources.base import CandidateKind
 
 LN10 = math.log(10.0)
+
+
+class ArcKind(StrEnum):
+    """What an arc does with the observed tokens it covers."""
+
+    KEEP = "keep"  # emit them as written
+    SYNONYM = "synonym"  # emit a candidate original instead
+    REPEAT = "repeat"  # delete an accidental repeat
 
 
 # Arcs are created by the thousand per document, so they are neither frozen (a frozen
@@ -37,8 +47,9 @@ class Arc:
     length: int  # observed tokens consumed
     words: tuple[str, ...]  # emitted LM words
     cost: float  # channel score (natural log)
-    kind: str  # "keep" | "synonym" | "repeat"
-    original: str = ""  # the candidate original, for "synonym"
+    kind: ArcKind
+    original: str = ""  # the candidate original, for a synonym arc
+    source: CandidateKind | None = None  # where that candidate came from
 
 
 # A hypothesis is a tuple (score, state, back, arc): Viterbi makes thousands per document and a

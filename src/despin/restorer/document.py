@@ -1,64 +1,82 @@
-"""Restoring a whole document: decode, decide once whether to edit, apply, and repeat to a fixed point.
+"""Restoring a whole document: decode, judge the page once, apply the edits its evidence supports, repeat to a fixed point.
 
-The decision is the detector's: a document's edits are applied when its detection says it is spun
-(``score >= threshold``), or when the caller forces it. One decoding pass can leave text that a
-second pass would change again (an edit creates a new context, or a two-word span it wrote is
-itself a candidate), so the passes repeat until one changes nothing. That makes restoring
-idempotent: ``restore(restore(x).text).text == restore(x).text``.
+The decision is the page score's: a document's words change when its detection says it is spun
+(``score >= threshold``), or when the caller forces it; a footer goes with them, never alone. Which
+proposals of the decoder become edits depends on the page too: a proposal's likelihood ratio, times
+the prior odds of the page's estimated spin rate, gives its posterior, and occurrences of the same
+observed word pool their evidence (a spinner writes the same word for the same original throughout
+a page). One pass can leave text that a second pass would change again, so passes repeat until one
+changes nothing, which makes restoring idempotent: ``restore(restore(x).text).text == restore(x).text``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from despin.errors import ConfigError
-from despin.restorer.calibration import EditCalibration
 from despin.restorer.edits import apply_edits, compose_edits
-from despin.restorer.restorer import RestoreOutcome, Restorer
-from despin.types import Detection, Edit, Restoration
+from despin.restorer.restorer import Proposal, RestoreOutcome, Restorer
+from despin.types import Detection, Edit, EditKind, Restoration
 
-# Passes rarely exceed two on real or simulated spins (a second pass changes about 1% of heavily
-# spun documents, a third almost none); the cap only bounds adversarial input.
+# Passes rarely exceed two on real or simulated spins; the cap only bounds adversarial input.
 MAX_PASSES = 8
+# An occurrence's evidence counts at most this many nats when the occurrences of one word pool:
+# one certain occurrence alone cannot carry a doubtful one.
+POOL_MAX_LOG_LR = 4.0
+# A forced restore of a page that does not look spun assumes at least this spin rate.
+FORCED_RATE = 0.1
 
-Judge = Callable[[RestoreOutcome], Detection]
+# The page's detection, its estimated spin rate, and each word's likelihood ratio of having been changed.
+Judge = Callable[[RestoreOutcome], tuple[Detection, float, Sequence[float]]]
+
+
+@dataclass(frozen=True, slots=True)
+class EditPolicy:
+    """When a proposal becomes an edit: its posterior (given the page's spin rate) reaches ``min_confidence``."""
+
+    min_confidence: float = 0.9
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.min_confidence < 1.0:
+            raise ConfigError(f"min_confidence must be in (0, 1), got {self.min_confidence}")
 
 
 class DocumentRestorer:
-    """Undo the spin of whole documents with a :class:`Restorer` and a detector's decision.
+    """Undo the spin of whole documents with a :class:`Restorer` and the page score.
 
     Args:
-        restorer: decodes one pass and proposes edits.
-        judge: the detection of one pass's outcome (a calibrated detector with its threshold);
-            edits are applied only when it says ``is_spun``.
+        restorer: decodes one pass and proposes changes.
+        judge: the detection of one pass's outcome, with the page's estimated spin rate.
+        policy: which proposals become edits.
         max_passes: at most this many decoding passes per document.
-        calibration: maps the returned edits' confidences to calibrated ones (decisions are unchanged).
     """
 
     def __init__(
-        self,
-        restorer: Restorer,
-        judge: Judge,
-        *,
-        max_passes: int = MAX_PASSES,
-        calibration: EditCalibration | None = None,
+        self, restorer: Restorer, judge: Judge, *, policy: EditPolicy | None = None, max_passes: int = MAX_PASSES
     ) -> None:
         if max_passes < 1:
             raise ConfigError(f"max_passes must be >= 1, got {max_passes}")
         self.restorer, self.judge, self.max_passes = restorer, judge, max_passes
-        self.calibration = calibration
+        self.policy = policy or EditPolicy()
 
     def restore(self, text: str, *, remove_footer: bool = True, force: bool = False) -> Restoration:
         """The restored text, the edits from ``text`` to it, and the detection of ``text``.
 
         Args:
             text: the document.
-            remove_footer: drop a spinner's source footer.
-            force: apply the edits even when the detection says the text is not spun.
+            remove_footer: drop a spinner's source footer when the words change.
+            force: change the words even when the detection says the text is not spun.
         """
         outcome = self.restorer.restore(text)
-        detection = self.judge(outcome)
-        edits = self._round(outcome, detection, remove_footer=remove_footer, force=force)
+        detection, rate, lrs = self.judge(outcome)
+        act = force or detection.is_spun
+        if not act:
+            return Restoration(text=text, edits=(), detection=detection, footer=outcome.footer)
+        rate = max(rate, FORCED_RATE) if force and not detection.is_spun else rate
+        edits = self._round(outcome, lrs, rate, remove_footer=remove_footer)
         current, composed = text, edits
         seen: dict[str, tuple[Edit, ...]] = {text: ()}
         order = [text]
@@ -73,17 +91,56 @@ class DocumentRestorer:
                 break
             seen[current] = composed
             order.append(current)
-            pass_outcome = self.restorer.restore(current)
-            edits = self._round(pass_outcome, self.judge(pass_outcome), remove_footer=remove_footer, force=force)
+            # Later passes keep the first pass's rate: the page's spin rate is a property of the input.
+            again = self.restorer.restore(current)
+            edits = self._round(again, self.judge(again)[2], rate, remove_footer=remove_footer)
             composed = compose_edits(text, composed, edits)
-        reported = composed if self.calibration is None else self.calibration.apply(composed, detection.score)
-        return Restoration(text=apply_edits(text, composed), edits=reported, detection=detection, footer=outcome.footer)
+        return Restoration(text=apply_edits(text, composed), edits=composed, detection=detection, footer=outcome.footer)
 
-    @staticmethod
-    def _round(outcome: RestoreOutcome, detection: Detection, *, remove_footer: bool, force: bool) -> tuple[Edit, ...]:
-        """The edits one pass applies: the decoder's if the document is judged spun (or forced), and the footer."""
-        edits = list(outcome.edits) if force or detection.is_spun else []
+    def _round(
+        self, outcome: RestoreOutcome, lrs: Sequence[float], rate: float, *, remove_footer: bool
+    ) -> tuple[Edit, ...]:
+        """The edits one pass applies: the proposals whose posterior reaches the bar, and the footer."""
+        edits = decide(outcome.proposals, lrs, rate, self.policy.min_confidence)
         if remove_footer and outcome.footer:
             f = outcome.footer
-            edits.append(Edit(f.start, f.end, f.text, "", 1.0, "footer"))
-        return tuple(edits)
+            edits.append(Edit(f.start, f.end, f.text, "", 1.0, EditKind.FOOTER))
+        return tuple(sorted(edits, key=lambda e: (e.start, e.end)))
+
+
+def posterior(lr: float, rate: float) -> float:
+    """P(changed) of a span with likelihood ratio ``lr`` on a page spun at ``rate``."""
+    odds = lr * rate / (1.0 - rate)
+    return odds / (1.0 + odds)
+
+
+def decide(proposals: Sequence[Proposal], lrs: Sequence[float], rate: float, bar: float) -> list[Edit]:
+    """Edits from proposals on a page spun at ``rate``: a proposal is applied when its posterior reaches ``bar``.
+
+    ``lrs[p.word]`` is the likelihood ratio that proposal ``p``'s word was changed.
+
+    Occurrences of one observed word that the decoder restores to the same original pool their
+    evidence (each counting at most :data:`POOL_MAX_LOG_LR` nats), because a spinner writes the same
+    word for the same original throughout a page. An odd capital whose reading stays below the bar,
+    while the evidence that it was changed reaches it, gets its case restored alone.
+    """
+    pooled: dict[tuple[str, str], float] = defaultdict(float)
+    for p in proposals:
+        if p.key:
+            pooled[(p.key, p.restored.lower())] += _clip(math.log(max(lrs[p.word], 1e-12)))
+    out: list[Edit] = []
+    for p in proposals:
+        lr = lrs[p.word]
+        if p.key:
+            lr = max(lr, math.exp(pooled[(p.key, p.restored.lower())]))
+        changed = posterior(lr, rate)
+        confidence = changed * p.share
+        if confidence >= bar:
+            out.append(Edit(p.start, p.end, p.observed, p.restored, confidence, p.kind))
+        elif p.case_fallback and changed >= bar and p.observed.lower() != p.observed:
+            out.append(Edit(p.start, p.end, p.observed, p.observed.lower(), changed, EditKind.CASE))
+    return out
+
+
+def _clip(x: float) -> float:
+    return max(-POOL_MAX_LOG_LR, min(POOL_MAX_LOG_LR, x))

@@ -24,6 +24,7 @@ from despin.lexicon import SynonymLexicon, parse_mythes, parse_wordnet
 from despin.lm.ngram import lm_tokens
 from despin.model.bundle import (
     FORMAT_VERSION,
+    OPTIONAL_FILES,
     REQUIRED_FILES,
     Model,
     read_json_gz,
@@ -40,12 +41,14 @@ if TYPE_CHECKING:
     from despin.spinner.zoo import SpinnerFamily
 
 MYTHES_PATH = Path("/usr/share/mythes/th_id_ID_v2.dat")
+# Calib pages per corpus that the page score and the edit model are fitted on (each clean and once spun).
+TRAINING_PER_CORPUS = 200
 WORDNET_NAME = "wordnet_bahasa_ind.wn-data-ind.tab"
 
 SOURCES = [
     {
         "file": f"corpus/{c}.jsonl.gz",
-        "use": "LM, vocabulary, neighbours (train split); detector (calib split)",
+        "use": "LM, vocabulary, neighbours, slot fills (train split); edit, word and page models (calib split)",
     }
     for c in SHIP_YES
 ] + [
@@ -147,14 +150,6 @@ def _neighbours(text_path: Path, model: Model, out: Path, log: Log) -> None:
     log(f"neighbours: {len(nb)} words")
 
 
-# Spin rates of the detector's training spins: from the issue's hard case (3%) to heavy farms.
-TRAIN_RATES = (0.03, 0.05, 0.1, 0.15, 0.25, 0.4)
-# Share of spun training documents made by the classic simulator (rather than a zoo family).
-CLASSIC_SHARE = 0.2
-# Spun calib documents per corpus for the edit-confidence map (each gives a few dozen judged edits).
-CALIBRATION_PER_CORPUS = 250
-
-
 def training_zoo(data_dir: Path, model: Model, *, seed: int) -> dict[str, SpinnerFamily]:
     """The spinner zoo over this bundle's lexicon and neighbours and the shared thesauri."""
     from despin.spinner.zoo import ZooSources, build_zoo
@@ -166,115 +161,46 @@ def training_zoo(data_dir: Path, model: Model, *, seed: int) -> dict[str, Spinne
     return build_zoo(sources, seed=seed)
 
 
-def training_spinner(
-    rng: random.Random, zoo: dict[str, SpinnerFamily], tables: tuple[SynonymLexicon, SynonymLexicon], *, seed: int
-) -> tuple[str, Spinner]:
-    """A random spinner for one training document: a zoo family, or the classic simulator over one of ``tables``.
+def _fills(text_path: Path, vocab: dict[str, int], out: Path, log: Log) -> None:
+    import numpy as np
 
-    Rates run from 3% to 40%, and 30% of spins carry a footer.
-    """
-    from despin.spinner import Spinner
+    from despin.training.fills import build_filler
 
-    rate = rng.choice(TRAIN_RATES)
-    footer = rng.random() < 0.3
-    if rng.random() < CLASSIC_SHARE:
-        spinner = Spinner(
-            tables[0] if rng.random() < 0.5 else tables[1],
-            rate=rate,
-            seed=seed,
-            capitalize=rng.choice([0.0, 0.1, 0.25]),
-            repeat=rng.choice([0.0, 0.01, 0.02]),
-            footer=footer,
-        )
-        return "classic", spinner
-    family = rng.choice(sorted(zoo))
-    return family, zoo[family].spinner(seed=seed, rate=rate, footer=footer)
+    with open(text_path, encoding="utf-8") as fh:
+        filler = build_filler((line.split() for line in fh), vocab)
+    with open(out / "fills.npz", "wb") as fh:
+        np.savez_compressed(fh, **filler.to_arrays())
+    log(f"slot fills: {len(filler)} words, {len(filler.fwd_ids)} bigrams")
 
 
-def _detector_samples(data_dir: Path, model: Model, *, seed: int, per_corpus: int, log: Log) -> dict[str, Any]:
-    """Features of clean and spun ``calib`` documents, labelled, with their register and spinner family.
-
-    Spun documents come from every family of the spinner zoo (:mod:`despin.spinner.zoo`: lexicon
-    halves, Wordnet, mythes, neighbours, natural swaps and slang, misspellings, multi-word), at
-    rates from 3% to 40%, so that the detector learns what spinning does rather than one
-    simulator's artefacts; ``family`` lets a caller fit leave-one-family-out detectors.
-    """
-    from despin.detector import features
-    from despin.spinner import FOOTER_TEMPLATES, OUTLETS
-
-    rng = random.Random(seed)
+def training_documents(data_dir: Path, *, per_corpus: int, seed: int) -> list[CorpusDoc]:
+    """Up to ``per_corpus`` seeded ``calib`` documents of each corpus: what the page score is fitted on."""
     by_corpus: dict[str, list[CorpusDoc]] = collections.defaultdict(list)
     for doc in iter_docs(data_dir, splits=("calib",)):
         by_corpus[doc.corpus].append(doc)
-    half_a, _ = model.lexicon.split(seed=seed + 1)
-    zoo = training_zoo(data_dir, model, seed=seed)
-    xs: list[list[float]] = []
-    ys: list[int] = []
-    registers: list[str] = []
-    families: list[str] = []
-    restorer = model.restorer()
-    t0 = time.time()
+    rng = random.Random(seed)
+    out: list[CorpusDoc] = []
     for corpus in sorted(by_corpus):
-        docs = by_corpus[corpus]
+        docs = sorted(by_corpus[corpus], key=lambda d: d.doc_id)
         rng.shuffle(docs)
-        for i, doc in enumerate(docs[:per_corpus]):
-            clean = doc.text
-            if rng.random() < 0.15:
-                # Legitimate syndication credits its source too ("Artikel ini telah tayang di ..."),
-                # so a footer alone must not make a document spun.
-                clean += rng.choice(FOOTER_TEMPLATES).format(outlet=rng.choice(OUTLETS))
-            xs.append(features(restorer.restore(clean)))
-            ys.append(0)
-            registers.append(doc.register)
-            families.append("")
-            family, spinner = training_spinner(rng, zoo, (half_a, model.lexicon), seed=seed + i)
-            xs.append(features(restorer.restore(spinner.spin(doc.text, doc=i).text)))
-            ys.append(1)
-            registers.append(doc.register)
-            families.append(family)
-    log(f"detector samples: {len(xs)} in {time.time() - t0:.0f}s")
-    return {"x": xs, "y": ys, "register": registers, "family": families}
+        out.extend(docs[:per_corpus])
+    return out
 
 
-def fit_detector(
-    samples: dict[str, Any], *, max_fpr: float = 0.0075, exclude_family: str | None = None
-) -> dict[str, Any]:
-    """Logistic regression, then the lowest threshold with clean FPR <= ``max_fpr`` in every register.
+def fit_bundle_models(out: Path, data_dir: Path, *, seed: int, per_corpus: int, log: Log) -> dict[str, Any]:
+    """Fit the edit, word and page models of the bundle in ``out`` on zoo spins of calib pages; write detector.json."""
+    from despin.training.fit import fit_models
+    from despin.training.zoo_positions import training_positions
 
-    The target is 1% on unseen text; fitting to 0.5% on calib leaves room for the sampling noise of
-    a few hundred documents per register (at 1% on calib, Wikipedia dev came out at 3.3%; at 0.5%
-    the threshold rose to 0.996 and recall fell).
-    """
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
-
-    from despin.detector import FEATURES, SpinDetector
-
-    x = np.array(samples["x"], dtype=float)
-    y = np.array(samples["y"])
-    regs = np.array(samples["register"])
-    if exclude_family is not None:  # leave one spinner family out (its clean pairs stay)
-        keep = np.array([f != exclude_family for f in samples.get("family", [""] * len(y))])
-        x, y, regs = x[keep], y[keep], regs[keep]
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-    clf = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, y)
-    det = SpinDetector(
-        dict(zip(FEATURES, clf.coef_[0].tolist(), strict=True)),
-        bias=float(clf.intercept_[0]),
-        threshold=0.5,
-        mean=mean.tolist(),
-        scale=scale.tolist(),
-    )
-    probs = np.array([det.probability(row) for row in x])
-    threshold = 0.5
-    for reg in sorted(set(regs)):
-        clean = np.sort(probs[(regs == reg) & (y == 0)])
-        if len(clean):
-            # the smallest cut above all but max_fpr of this register's clean scores
-            k = int(np.floor(len(clean) * (1 - max_fpr)))
-            threshold = max(threshold, float(clean[min(k, len(clean) - 1)]) + 1e-6)
-    det.threshold = min(threshold, 0.999)
-    return det.to_dict()
+    model = Model.load(out, verify=False)
+    zoo = training_zoo(data_dir, model, seed=seed)
+    docs = training_documents(data_dir, per_corpus=per_corpus, seed=seed)
+    table = training_positions(model, docs, zoo, seed=seed, log=log)
+    log(f"training positions: {len(table.doc)} words of {len(table.doc_meta)} pages")
+    fitted = fit_models(table.arrays(), table.doc_meta, seed=seed)
+    _update_detector_file(out, **fitted.to_dict())
+    log(f"page threshold {fitted.page.threshold:.4f}, gate {fitted.edit.gate:.3f}")
+    return fitted.to_dict()
 
 
 def build_model(
@@ -284,13 +210,13 @@ def build_model(
     work_dir: Path,
     order: int = 5,
     seed: int = 0,
-    per_corpus: int = 250,
+    per_corpus: int = TRAINING_PER_CORPUS,
     log: Log = print,
 ) -> dict[str, Any]:
     """Build a complete bundle into ``out``; returns its manifest."""
     t0 = time.time()
     if not (data_dir / "corpus").is_dir():
-        raise ModelError(f"{data_dir} has no corpus/ directory (expected ../shared/data)")
+        raise ModelError(f"{data_dir} has no corpus/ directory (set DESPIN_DATA to the shared data directory)")
     out.mkdir(parents=True, exist_ok=True)
     work_dir.mkdir(parents=True, exist_ok=True)
     bin_dir = ensure_kenlm_bin(work_dir)
@@ -301,13 +227,13 @@ def build_model(
     lexicon = load_lexicon(data_dir)
     write_lexicon(out, lexicon, vocab)
     log(f"lexicon: {len(lexicon)} originals, {lexicon.n_pairs} pairs")
+    _fills(text_path, vocab, out, log)
     # A provisional manifest lets the half-built bundle load for the steps that need the restorer.
     write_json_gz(out / "neighbours.json.gz", {})
-    (out / "detector.json").write_text(json.dumps({"detector": fit_placeholder()}), encoding="utf-8")
+    (out / "detector.json").write_text("{}", encoding="utf-8")
     _write_manifest(out, {"format_version": FORMAT_VERSION, "files": {}})
     _neighbours(text_path, Model.load(out, verify=False), out, log)
-    _fit_and_write_detector(out, data_dir, seed=seed, per_corpus=per_corpus, log=log)
-    _fit_and_write_edit_calibration(out, data_dir, seed=seed, per_corpus=CALIBRATION_PER_CORPUS, log=log)
+    fit_bundle_models(out, data_dir, seed=seed, per_corpus=per_corpus, log=log)
     manifest = {
         "format_version": FORMAT_VERSION,
         "model_version": f"id-{time.strftime('%Y%m%d')}-{__version__}",
@@ -317,36 +243,14 @@ def build_model(
         "command": " ".join(["despin", *sys.argv[1:]]) if sys.argv and "despin" in sys.argv[0] else "build_model()",
         "seed": seed,
         "build_seconds": round(time.time() - t0, 1),
-        "files": {name: sha256_file(out / name) for name in REQUIRED_FILES},
+        "files": {name: sha256_file(out / name) for name in (*REQUIRED_FILES, *OPTIONAL_FILES)},
     }
     _write_manifest(out, manifest)
     return manifest
 
 
-def _fit_and_write_detector(
-    out: Path, data_dir: Path, *, seed: int, per_corpus: int, log: Log, samples_out: Path | None = None
-) -> None:
-    model = Model.load(out, verify=False)
-    samples = _detector_samples(data_dir, model, seed=seed, per_corpus=per_corpus, log=log)
-    if samples_out is not None:  # for leave-one-family-out fits (benchmarks/zoo_detect.py)
-        samples_out.write_text(json.dumps(samples), encoding="utf-8")
-    detector = fit_detector(samples)
-    _update_detector_file(out, detector=detector)
-    log(f"detector threshold {detector['threshold']:.3f}")
-
-
-def _fit_and_write_edit_calibration(out: Path, data_dir: Path, *, seed: int, per_corpus: int, log: Log) -> None:
-    from despin.training.calibrate import calibrate_edits
-
-    # Another seed than the detector's: the map is judged on spins the detector never saw.
-    calibration = calibrate_edits(out, data_dir=data_dir, seed=seed + 7, per_corpus=per_corpus, log=log)
-    _update_detector_file(out, edit_calibration=calibration)
-    knots = ", ".join(f"{kind} ({len(k['curves'])} score bands)" for kind, k in calibration.items())
-    log(f"edit calibration: {knots or 'no kind with enough edits'}")
-
-
 def _update_detector_file(out: Path, **parts: Any) -> None:
-    """Replace some top-level entries of ``detector.json`` (detector, edit_calibration), keeping the others."""
+    """Replace some top-level entries of ``detector.json`` (edit_model, words, page), keeping the others."""
     path = out / "detector.json"
     data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     data.update(parts)
@@ -357,34 +261,27 @@ def refit_detector(
     out: Path,
     *,
     data_dir: Path,
+    work_dir: Path = Path("work/build"),
     seed: int = 0,
-    per_corpus: int = 250,
+    per_corpus: int = TRAINING_PER_CORPUS,
     log: Log = print,
-    samples_out: Path | None = None,
-    detector: bool = True,
-    edit_calibration: bool = True,
 ) -> dict[str, Any]:
-    """Refit the detector and the edit-confidence map of an existing bundle (after a restorer change).
+    """Refit the page score and the edit model of an existing bundle (after a restorer change); updates the manifest.
 
-    ``detector`` / ``edit_calibration``: which of the two to refit. ``samples_out``: also write the
-    detector's training features (with register and spinner family) there. Updates the manifest.
+    A bundle without a slot-fill table gets one first, from a fresh training text in ``work_dir``.
     """
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    if detector:
-        _fit_and_write_detector(out, data_dir, seed=seed, per_corpus=per_corpus, log=log, samples_out=samples_out)
-        manifest["detector_refit"] = time.strftime("%Y-%m-%d")
-    if edit_calibration:
-        _fit_and_write_edit_calibration(out, data_dir, seed=seed, per_corpus=CALIBRATION_PER_CORPUS, log=log)
-        manifest["edit_calibration_refit"] = time.strftime("%Y-%m-%d")
-    manifest["files"] = {name: sha256_file(out / name) for name in REQUIRED_FILES}
+    if not (out / "fills.npz").is_file():
+        work_dir.mkdir(parents=True, exist_ok=True)
+        text_path, vocab_path = _write_training_text(data_dir, work_dir, log)
+        _fills(text_path, {w: c[0] for w, c in read_json_gz(vocab_path).items()}, out, log)
+    manifest["format_version"] = FORMAT_VERSION
+    _write_manifest(out, {**manifest, "files": {}})
+    fit_bundle_models(out, data_dir, seed=seed, per_corpus=per_corpus, log=log)
+    manifest["detector_refit"] = time.strftime("%Y-%m-%d")
+    manifest["files"] = {name: sha256_file(out / name) for name in (*REQUIRED_FILES, *OPTIONAL_FILES)}
     _write_manifest(out, manifest)
     return dict(manifest)
-
-
-def fit_placeholder() -> dict[str, Any]:
-    from despin.detector import FEATURES
-
-    return {"weights": {f: 0.0 for f in FEATURES}, "bias": 0.0, "threshold": 0.5}
 
 
 def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:

@@ -1,0 +1,291 @@
+"""Leave one family out: the page score and the restorer on spinners they never trained on, and on real pages.
+
+``python -m benchmarks lofo [--suite quick|full] [--seed 0] [--model DIR]`` fits the edit, word and
+page models on the calib positions of every zoo family but one (:func:`despin.training.fit.fit_models`,
+what ``despin build-model`` runs on all of them), and measures, on dev and test pages:
+
+* **detection**: AUROC of the page score on news spun at 3%, at 10% and at the family's native rate
+  against the clean pages of the split, and the share flagged; each zoo family with the model that
+  never saw it, and with its pairs cut from the lexicon; each real tool's table (never trained on)
+  with the model fitted on all zoo families and the lexicon we ship;
+* **false positives**: the share of clean pages flagged in every register;
+* **restoration** (as the API gates it): recall of substituted words, damage to untouched ones, and
+  wrong edits, on news spun at the native rate;
+* **real pages** (:mod:`benchmarks.real` and ``shared/data/real``): AUROC, spun pages flagged,
+  look-alikes flagged.
+
+Scores are computed from stored positions (the readings every word would get if searched) under each
+fitted model, which gives exactly what ``detect`` gives (``tests/unit/test_word_features.py`` checks
+the rows; ``test_lofo_scores_match_detect`` the scores). Writes ``benchmarks/results/lofo-<suite>-<sha>.json``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from benchmarks.config import BenchConfig
+from benchmarks.lofo_data import EvalSet, cut_lexicon, eval_set, train_table
+from benchmarks.metrics import RestoreCounts, auroc
+from benchmarks.registry import common_options, git_sha, md_table, parser_for
+from despin.api import load_model, restore
+from despin.model.bundle import Model
+from despin.training.build import training_zoo
+from despin.training.fit import FittedModels, fit_models, page_scores
+
+SPLITS = ("dev", "test")
+
+
+@dataclass(frozen=True)
+class LofoConfig:
+    bench: BenchConfig
+    per_corpus: int  # calib documents per corpus for training
+    n_news: int  # news pages per split that every family spins
+    n_restore: int  # of those, restored through the API per family and split
+
+    @property
+    def suite(self) -> str:
+        return self.bench.suite
+
+
+def configure(argv: Sequence[str]) -> LofoConfig:
+    parser = common_options(parser_for("lofo", __doc__))
+    args = parser.parse_args(argv)
+    quick = args.suite == "quick"
+    bench = BenchConfig(
+        suite=args.suite,
+        seed=args.seed,
+        out_dir=args.out,
+        model=args.model,
+        sample_size=args.sample_size or (8 if quick else 30),
+    )
+    return LofoConfig(bench, per_corpus=60 if quick else 200, n_news=8 if quick else 30, n_restore=4 if quick else 15)
+
+
+def result_name(cfg: LofoConfig, result: dict[str, Any]) -> str:
+    return f"lofo-{cfg.suite}-{result['git_sha']}"
+
+
+def _meta_array(table_meta: Sequence[Mapping[str, Any]], key: str) -> np.ndarray:
+    return np.array([m[key] for m in table_meta])
+
+
+def _detection(models: FittedModels, ev: EvalSet, family: str) -> dict[str, Any]:
+    """AUROC and flagged share of one family's spins against the split's clean pages, per rate."""
+    meta = ev.table.doc_meta
+    arrays = ev.table.arrays()
+    llr, _ = page_scores(models, arrays, len(meta))
+    footer = _meta_array(meta, "footer").astype(float)
+    page = models.page
+    score = 1.0 / (1.0 + np.exp(-(page.scale * llr + page.footer_llr * footer + page.bias)))
+    fam, rate, spun = _meta_array(meta, "family"), _meta_array(meta, "rate"), _meta_array(meta, "spun")
+    clean = score[~spun].tolist()
+    out: dict[str, Any] = {}
+    for r, name in ((0.03, "3%"), (0.10, "10%"), (0.0, "native")):
+        pos = score[(fam == family) & (rate == r)].tolist()
+        out[name] = {
+            "auroc": auroc(pos, clean),
+            "flagged": float(np.mean(np.array(pos) >= page.threshold)) if pos else None,
+            "n": len(pos),
+        }
+    return out
+
+
+def _false_positives(models: FittedModels, ev: EvalSet) -> dict[str, float]:
+    meta = ev.table.doc_meta
+    llr, _ = page_scores(models, ev.table.arrays(), len(meta))
+    footer = _meta_array(meta, "footer").astype(float)
+    page = models.page
+    score = 1.0 / (1.0 + np.exp(-(page.scale * llr + page.footer_llr * footer + page.bias)))
+    spun, reg = _meta_array(meta, "spun"), _meta_array(meta, "register")
+    return {r: float(np.mean(score[(~spun) & (reg == r)] >= page.threshold)) for r in sorted(set(reg[~spun]))}
+
+
+def _restoration(model: Model, ev: EvalSet, family: str, n: int) -> dict[str, Any]:
+    counts = RestoreCounts()
+    wrong = 0
+    spins = [s for s in ev.spins if s.family == family and s.rate == 0.0][:n]
+    for s in spins:
+        res = restore(s.spin.text, model=model)
+        counts.add(s.spin.text, s.spin.edits, s.original, res.text)
+        gold = {(e.start, e.end) for e in s.spin.edits}
+        wrong += sum(1 for e in res.edits if e.kind == "synonym" and (e.start, e.end) not in gold)
+    return {**counts.to_dict(), "wrong_edits": wrong}
+
+
+def _real_pages(model: Model) -> dict[str, Any]:
+    from benchmarks.real import load_pages
+    from benchmarks.zoo_sources import THESAURUS_TYPES, load_real_pages
+    from despin.training.corpora import default_data_dir
+
+    out: dict[str, Any] = {}
+    shared = load_real_pages(default_data_dir())
+    for split in SPLITS:
+        pages = load_pages(split=split)
+        spun = [p.text for p in pages if p.label == "spun" and p.spin_type in THESAURUS_TYPES]
+        clean = [p.text for p in pages if p.label == "clean"]
+        if split == "dev":  # the shared pages were always our dev pages
+            spun += [p.text for p in shared if p.kind in THESAURUS_TYPES]
+            clean += [p.text for p in shared if p.kind == "lookalike"]
+        s = [model.detect(t) for t in spun]
+        c = [model.detect(t) for t in clean]
+        out[split] = {
+            "n_spun": len(s),
+            "n_clean": len(c),
+            "auroc": auroc([d.score for d in s], [d.score for d in c]),
+            "spun_flagged": float(np.mean([d.is_spun for d in s])) if s else None,
+            "clean_flagged": float(np.mean([d.is_spun for d in c])) if c else None,
+            "n_clean_flagged": int(sum(d.is_spun for d in c)),
+        }
+    return out
+
+
+def run(cfg: LofoConfig) -> dict[str, Any]:
+    t0 = time.time()
+    bench = cfg.bench
+    model = load_model(bench.model)
+    data_dir = bench.resolved_data_dir()
+    zoo = training_zoo(data_dir, model, seed=bench.seed)
+    from benchmarks.zoo_tables.families import tool_families
+
+    tools = tool_families()
+    families = {**zoo, **tools}
+    log = print
+    train = train_table(model, zoo, data_dir, per_corpus=cfg.per_corpus, seed=bench.seed, log=log)
+    arrays, meta = train.arrays(), train.doc_meta
+    fam_of_doc = _meta_array(meta, "family")
+    fits = {"all": fit_models(arrays, meta, seed=bench.seed)}
+    for name in zoo:
+        fits[name] = fit_models(arrays, meta, docs=fam_of_doc != name, seed=bench.seed)
+        log(f"fitted without {name}")
+    result: dict[str, Any] = {"git_sha": git_sha(), "suite": cfg.suite, "families": {}, "false_positives": {}}
+    for split in SPLITS:
+        ev = eval_set(model, families, sorted(zoo), bench, split, n_news=cfg.n_news, log=log)
+        result["false_positives"][split] = _false_positives(fits["all"], ev)
+        for name, fam in families.items():
+            models = fits.get(name, fits["all"])
+            entry = result["families"].setdefault(name, {"held_out": name in zoo, "capitalised": fam.capitalised})
+            entry.setdefault("detection", {})[split] = _detection(models, ev, name)
+            scorer = model.with_models(models.edit, models.words, models.page)
+            if name in zoo:
+                scorer = scorer.with_lexicon(cut_lexicon(model, fam.table))
+            entry.setdefault("restore", {})[split] = _restoration(scorer, ev, name, cfg.n_restore)
+        log(f"{split}: scored")
+    all_model = model.with_models(fits["all"].edit, fits["all"].words, fits["all"].page)
+    result["real_pages"] = _real_pages(all_model)
+    result["summary"] = summarize(result)
+    result["seconds"] = round(time.time() - t0, 1)
+    return result
+
+
+def summarize(result: dict[str, Any]) -> dict[str, Any]:
+    """Averages over held-out families, per split."""
+    out: dict[str, Any] = {}
+    fams = result["families"]
+    for split in SPLITS:
+        row: dict[str, Any] = {}
+        for rate in ("3%", "10%", "native"):
+            vals = [
+                f["detection"][split][rate]["auroc"]
+                for f in fams.values()
+                if f["detection"][split][rate]["auroc"] is not None
+            ]
+            row[f"auroc_{rate}"] = float(np.mean(vals)) if vals else None
+        rec = [
+            f["restore"][split]["exact_restore"]
+            for f in fams.values()
+            if f["restore"][split]["exact_restore"] is not None
+        ]
+        dmg = [f["restore"][split]["damage"] for f in fams.values() if f["restore"][split]["damage"] is not None]
+        cap = [
+            f["restore"][split]["exact_restore"]
+            for f in fams.values()
+            if f["capitalised"] and f["restore"][split]["exact_restore"] is not None
+        ]
+        row["restore_recall"] = float(np.mean(rec)) if rec else None
+        row["damage"] = float(np.mean(dmg)) if dmg else None
+        row["restore_recall_capitalised"] = float(np.mean(cap)) if cap else None
+        row["max_clean_fpr"] = max(result["false_positives"][split].values(), default=None)
+        out[split] = row
+    return out
+
+
+def _f(x: Any) -> str:
+    return "" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
+
+
+def render(result: dict[str, Any]) -> str:
+    lines = [f"# Leave one family out ({result['suite']}, {result['git_sha']})", ""]
+    lines += ["## Summary (held-out families averaged)", ""]
+    keys = [
+        "auroc_3%",
+        "auroc_10%",
+        "auroc_native",
+        "restore_recall",
+        "damage",
+        "restore_recall_capitalised",
+        "max_clean_fpr",
+    ]
+    lines += [md_table(["split", *keys], [[s, *[_f(result["summary"][s][k]) for k in keys]] for s in SPLITS])]
+    lines += ["", "## Families", ""]
+    rows = []
+    for name, f in sorted(result["families"].items()):
+        for split in SPLITS:
+            d, r = f["detection"][split], f["restore"][split]
+            rows.append(
+                [
+                    name,
+                    split,
+                    _f(d["3%"]["auroc"]),
+                    _f(d["10%"]["auroc"]),
+                    _f(d["native"]["auroc"]),
+                    _f(d["native"]["flagged"]),
+                    _f(r["exact_restore"]),
+                    _f(r["damage"]),
+                    _f(r["wrong_edits"]),
+                ]
+            )
+    lines += [
+        md_table(
+            [
+                "family",
+                "split",
+                "AUROC 3%",
+                "AUROC 10%",
+                "AUROC native",
+                "flagged native",
+                "restore",
+                "damage",
+                "wrong edits",
+            ],
+            rows,
+        )
+    ]
+    lines += ["", "## Clean pages flagged, per register", ""]
+    regs = sorted({r for s in SPLITS for r in result["false_positives"][s]})
+    lines += [
+        md_table(["split", *regs], [[s, *[_f(result["false_positives"][s].get(r)) for r in regs]] for s in SPLITS])
+    ]
+    lines += ["", "## Real pages", ""]
+    rp = result["real_pages"]
+    lines += [
+        md_table(
+            ["split", "spun", "clean", "AUROC", "spun flagged", "clean flagged"],
+            [
+                [
+                    s,
+                    rp[s]["n_spun"],
+                    rp[s]["n_clean"],
+                    _f(rp[s]["auroc"]),
+                    _f(rp[s]["spun_flagged"]),
+                    f"{rp[s]['n_clean_flagged']} ({_f(rp[s]['clean_flagged'])})",
+                ]
+                for s in SPLITS
+            ],
+        )
+    ]
+    return "\n".join(lines) + "\n"

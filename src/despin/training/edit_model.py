@@ -1,0 +1,177 @@
+"""Fit the edit model on training positions (:mod:`despin.training.positions`).
+
+Three fits, each on what the one before leaves:
+
+1. the first stage: a logistic regression of "the spinner changed this word" on the features of one
+   LM pass, over every word; its gate is the lowest probability that still sends
+   :data:`GATE_RECALL` of the changed words whose original the sources find to the search;
+2. the conditional logit over the readings of each word the gate passes, by maximum likelihood of
+   the truth: the gold reading, keep, or, for a changed word whose original no source found, any
+   reading but keep (a partial label);
+after which :mod:`despin.training.word_evidence` fits the word model on what both saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from despin.restorer.edit_model import (
+    CANDIDATE_FEATURES,
+    FIRST_STAGE_FEATURES,
+    KEEP_FEATURES,
+    ODD_CAPITAL,
+    REPEAT,
+    EditModel,
+)
+from despin.restorer.decoder import LN10
+from despin.training.positions import CHANGED_NOT_FOUND, KEPT, LM_COL, N_CAND, N_KEEP, REPEAT_COL
+
+# Share of the changed words with a findable original that the gate must send to the search.
+GATE_RECALL = 0.97
+# L2 penalty of the conditional logit (per weight, in the units of the summed log-likelihood per position).
+L2 = 1e-3
+
+
+def first_stage_x(arrays: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The first stage's inputs: a bias column, then the cheap features."""
+    cheap = arrays["cheap"]
+    return np.column_stack([np.ones(len(cheap)), cheap])
+
+
+def fit_first_stage(arrays: Mapping[str, np.ndarray], mask: np.ndarray) -> tuple[np.ndarray, float]:
+    """Logistic weights of the first stage (FIRST_STAGE_FEATURES order, bias first) and the gate."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = first_stage_x(arrays)[mask]
+    y = arrays["changed"][mask]
+    clf = LogisticRegression(C=1.0, max_iter=2000, fit_intercept=False).fit(x, y)
+    w = clf.coef_[0]
+    q = 1.0 / (1.0 + np.exp(-(x @ w)))
+    findable = y & (arrays["label"][mask] != CHANGED_NOT_FOUND)
+    gate = float(np.quantile(q[findable], 1.0 - GATE_RECALL)) if findable.any() else 0.5
+    return w, gate
+
+
+def gated_positions(arrays: Mapping[str, np.ndarray], w: np.ndarray, gate: float) -> np.ndarray:
+    """Whether each position is searched at run time: the first stage reaches the gate, or an odd capital or repeat."""
+    cheap = arrays["cheap"]
+    q = 1.0 / (1.0 + np.exp(-np.clip(first_stage_x(arrays) @ w, -30, 30)))
+    return np.asarray((q >= gate) | (cheap[:, ODD_CAPITAL] > 0) | (cheap[:, REPEAT] > 0))
+
+
+def _logit_data(arrays: Mapping[str, np.ndarray], positions: np.ndarray) -> dict[str, np.ndarray]:
+    """Rows and label masks of the chosen positions, re-indexed for the conditional logit."""
+    start, n, label = arrays["start"][positions], arrays["n_readings"][positions], arrays["label"][positions]
+    idx = np.concatenate([np.arange(a, a + k) for a, k in zip(start.tolist(), n.tolist(), strict=True)])
+    rows = arrays["rows"][idx]
+    group = np.repeat(np.arange(len(positions)), n)
+    offsets = np.concatenate([[0], np.cumsum(n)[:-1]])
+    local = np.arange(len(idx)) - offsets[group]
+    target = np.zeros(len(idx), dtype=bool)
+    changed_nf = label == CHANGED_NOT_FOUND
+    target |= (label[group] >= 0) & (local == label[group])
+    target |= changed_nf[group] & (local != KEPT)
+    # A changed word with nothing but keep to choose says nothing about the readings: left out.
+    usable = np.ones(len(positions), dtype=bool)
+    has_target = np.zeros(len(positions), dtype=bool)
+    np.logical_or.at(has_target, group, target)
+    usable &= has_target
+    keep_rows = usable[group]
+    order_groups = np.cumsum(usable) - 1
+    return {
+        "x": rows[keep_rows],
+        "group": order_groups[group[keep_rows]],
+        "target": target[keep_rows],
+        "n_groups": int(usable.sum()),
+    }
+
+
+def _x_matrix(rows: np.ndarray) -> np.ndarray:
+    """Rows with the LM column in natural log (its weight is then the LM weight)."""
+    x = rows.copy()
+    x[:, LM_COL] *= LN10
+    return x
+
+
+def fit_conditional_logit(data: Mapping[str, Any], *, l2: float = L2) -> np.ndarray:
+    """Weights over LAYOUT maximizing sum over positions of ln P(truth | readings)."""
+    from scipy.optimize import minimize
+
+    x = _x_matrix(data["x"])
+    group, target, g = data["group"], data["target"], data["n_groups"]
+    d = x.shape[1]
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        s = x @ theta
+        top = np.full(g, -np.inf)
+        np.maximum.at(top, group, s)
+        e = np.exp(s - top[group])
+        z_all = np.bincount(group, weights=e, minlength=g)
+        z_t = np.bincount(group, weights=e * target, minlength=g)
+        ll = np.sum(np.log(z_t + 1e-300) - np.log(z_all))
+        p_all = e / z_all[group]
+        p_t = np.where(target, e / np.maximum(z_t[group], 1e-300), 0.0)
+        grad = (p_t - p_all) @ x
+        n = max(g, 1)
+        return -ll / n + l2 * float(theta @ theta), -grad / n + 2 * l2 * theta
+
+    theta0 = np.zeros(d)
+    theta0[LM_COL] = 1.0
+    res = minimize(loss, theta0, jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    return np.asarray(res.x)
+
+
+def keep_probability(theta: np.ndarray, arrays: Mapping[str, np.ndarray], positions: np.ndarray) -> np.ndarray:
+    """P(keep) of each chosen position under ``theta`` (keep is its first reading)."""
+    start, n = arrays["start"][positions], arrays["n_readings"][positions]
+    idx = np.concatenate([np.arange(a, a + k) for a, k in zip(start.tolist(), n.tolist(), strict=True)])
+    s = _x_matrix(arrays["rows"][idx]) @ theta
+    group = np.repeat(np.arange(len(positions)), n)
+    top = np.full(len(positions), -np.inf)
+    np.maximum.at(top, group, s)
+    e = np.exp(s - top[group])
+    z = np.bincount(group, weights=e, minlength=len(positions))
+    first = np.concatenate([[0], np.cumsum(n)[:-1]])
+    return np.asarray(e[first] / z)
+
+
+def fit_edit_model(arrays: Mapping[str, np.ndarray], mask: np.ndarray | None = None) -> tuple[EditModel, np.ndarray]:
+    """The first stage and the conditional logit from the positions in ``mask`` (all when None).
+
+    Returns the model and which positions its gate searches.
+    """
+    n_pos = len(arrays["doc"])
+    mask = np.ones(n_pos, dtype=bool) if mask is None else mask
+    w1, gate = fit_first_stage(arrays, mask)
+    searched = gated_positions(arrays, w1, gate)
+    theta = fit_conditional_logit(_logit_data(arrays, np.flatnonzero(mask & searched)))
+    model = EditModel(
+        lm_weight=float(max(theta[LM_COL], 1e-3)),
+        keep=tuple(float(v) for v in theta[:N_KEEP]),
+        candidate=tuple(float(v) for v in theta[N_KEEP : N_KEEP + N_CAND]),
+        repeat_delete=float(theta[REPEAT_COL]),
+        first_stage=tuple(float(v) for v in w1),
+        gate=float(gate),
+        fitted=True,
+    )
+    return model, searched
+
+
+def theta_of(model: EditModel) -> np.ndarray:
+    """The conditional logit's weights over LAYOUT."""
+    return np.array([*model.keep, *model.candidate, model.repeat_delete, model.lm_weight])
+
+
+def describe(model: EditModel) -> dict[str, Any]:
+    """The fitted weights by name, for logs and reports."""
+    return {
+        "lm_weight": model.lm_weight,
+        "keep": dict(zip(KEEP_FEATURES, model.keep, strict=True)),
+        "candidate": dict(zip(CANDIDATE_FEATURES, model.candidate, strict=True)),
+        "repeat_delete": model.repeat_delete,
+        "first_stage": dict(zip(FIRST_STAGE_FEATURES, model.first_stage, strict=True)),
+        "gate": model.gate,
+    }
