@@ -91,7 +91,7 @@ def words_llr(lrs: Sequence[float], rates: Sequence[float] = RATES) -> tuple[flo
         0.0
         >>> llr, rate = words_llr([50.0] * 10 + [0.5] * 90)
         >>> round(llr, 1), rate
-        (21.5, 0.1)
+        (14.3, 0.2)
     """
     best, best_rate = 0.0, rates[0]
     for rho in rates:

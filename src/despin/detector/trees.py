@@ -13,7 +13,7 @@ search has no search features) follow each node's learned default direction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,11 +41,11 @@ class TreeEnsemble:
         depth: the deepest tree's depth (steps to evaluate).
 
     Example:
-        >>> stump = TreeEnsemble.from_nodes(1, 0.0, [[
-        ...     {"feature": 0, "threshold": 0.5, "left": 1, "right": 2, "value": 0.0, "leaf": False, "missing_left": True},
-        ...     {"feature": 0, "threshold": 0.0, "left": 1, "right": 1, "value": -2.0, "leaf": True, "missing_left": True},
-        ...     {"feature": 0, "threshold": 0.0, "left": 2, "right": 2, "value": 2.0, "leaf": True, "missing_left": True},
-        ... ]])
+        >>> def node(threshold, left, right, value, leaf):
+        ...     return {"feature": 0, "threshold": threshold, "left": left, "right": right, "value": value,
+        ...             "leaf": leaf, "missing_left": True}
+        >>> stump = TreeEnsemble.from_nodes(1, 0.0, [[node(0.5, 1, 2, 0.0, False), node(0, 1, 1, -2.0, True),
+        ...                                           node(0, 2, 2, 2.0, True)]])
         >>> stump.decision(np.array([[0.0], [1.0], [np.nan]])).tolist()
         [-2.0, 2.0, -2.0]
     """
@@ -63,7 +63,7 @@ class TreeEnsemble:
     depth: int
 
     @classmethod
-    def from_nodes(cls, n_features: int, baseline: float, trees: list[list[Mapping[str, Any]]]) -> TreeEnsemble:
+    def from_nodes(cls, n_features: int, baseline: float, trees: Sequence[Sequence[Mapping[str, Any]]]) -> TreeEnsemble:
         """Build from each tree's nodes (indices local to the tree; node 0 is the root)."""
         cols: dict[str, list[Any]] = {f: [] for f in _FIELDS}
         roots: list[int] = []
@@ -105,11 +105,11 @@ class TreeEnsemble:
             vals = x[rows, feat]
             go_left = np.where(np.isnan(vals), self.missing_left[nodes], vals <= self.threshold[nodes])
             nodes = np.where(go_left, self.left[nodes], self.right[nodes])
-        return self.baseline + self.value[nodes].sum(axis=1)
+        return np.asarray(self.baseline + self.value[nodes].sum(axis=1), dtype=np.float64)
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         z = np.clip(self.decision(x), -50.0, 50.0)
-        return 1.0 / (1.0 + np.exp(-z))
+        return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -140,7 +140,7 @@ class TreeEnsemble:
             raise ModelError(f"tree ensemble is malformed: {exc}") from None
 
 
-def _depth(nodes: list[Mapping[str, Any]]) -> int:
+def _depth(nodes: Sequence[Mapping[str, Any]]) -> int:
     """The number of steps from the root to the deepest leaf."""
     best = 0
     stack = [(0, 0)]

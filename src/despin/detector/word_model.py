@@ -42,7 +42,7 @@ class WordModel:
         if self.trees is not None and self.trees.n_features != len(WORD_FEATURES):
             raise ModelError(f"word model: trees read {self.trees.n_features} features, rows have {len(WORD_FEATURES)}")
 
-    def probabilities(self, rows: Sequence[Sequence[float]]) -> np.ndarray:
+    def probabilities(self, rows: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
         """Each word's P(changed)."""
         x = np.asarray(rows, dtype=np.float64).reshape(-1, len(WORD_FEATURES))
         if self.trees is not None:

@@ -65,14 +65,14 @@ class SlotFiller:
         index = {w: i for i, w in enumerate(words)}
         counts = np.zeros(len(words), dtype=np.int64)
         if unigrams is None:
-            for (a, _), c in bigrams.items():
-                counts[index[a]] += c
+            for (left, _), n in bigrams.items():
+                counts[index[left]] += n
         else:
             counts[:] = [unigrams.get(w, 1) for w in words]
-        a = np.array([index[x] for x, _ in bigrams], dtype=np.int32)
-        b = np.array([index[y] for _, y in bigrams], dtype=np.int32)
-        c = np.array(list(bigrams.values()), dtype=np.int32)
-        return cls.from_arrays(tuple(words), counts, a, b, c)
+        lefts = np.array([index[x] for x, _ in bigrams], dtype=np.int32)
+        rights = np.array([index[y] for _, y in bigrams], dtype=np.int32)
+        ns = np.array(list(bigrams.values()), dtype=np.int32)
+        return cls.from_arrays(tuple(words), counts, lefts, rights, ns)
 
     @classmethod
     def from_arrays(

@@ -209,8 +209,19 @@ class Model:
         """The same model with another synonym lexicon (e.g. one half of ``lexicon.split()``)."""
         other = Model(path=self.path, manifest=self.manifest)
         for name in (
-            "lm", "_vocab_table", "vocab", "case_share", "neighbours", "spelling", "filler", "detector_params",
-            "edit_model", "word_model", "page_model", "detector", "edit_policy",
+            "lm",
+            "_vocab_table",
+            "vocab",
+            "case_share",
+            "neighbours",
+            "spelling",
+            "filler",
+            "detector_params",
+            "edit_model",
+            "word_model",
+            "page_model",
+            "detector",
+            "edit_policy",
         ):
             if name in self.__dict__:
                 other.__dict__[name] = self.__dict__[name]
@@ -246,7 +257,7 @@ class Model:
         return hit[0]
 
     def detect(self, text: str, *, table: SynonymLexicon | None = None, threshold: float | None = None) -> Detection:
-        """Score ``text``: the page score reads a restoration pass with the same lexicon and table as :meth:`restore`."""
+        """Score ``text``: the page score reads a decoding pass with the same lexicon and table as :meth:`restore`."""
         return self.detector.detect(self.restorer(table).restore(text), threshold=threshold)[0]
 
     def restore(

@@ -1,4 +1,4 @@
-"""Restoring a whole document: decode, judge the page once, apply the edits its evidence supports, repeat to a fixed point.
+"""Restoring a whole document: decode, judge the page once, apply the edits its evidence supports, repeat.
 
 The decision is the page score's: a document's words change when its detection says it is spun
 (``score >= threshold``), or when the caller forces it; a footer goes with them, never alone. Which

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from despin.errors import ConfigError
-from despin.types import Edit
+from despin.types import Edit, EditKind
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
@@ -100,6 +100,6 @@ def _merge(
     if restored == text[start:end]:
         return []
     kinds = [c[3].kind for c in cluster]
-    kind = "synonym" if "synonym" in kinds else seconds[0][3].kind
+    kind = EditKind.SYNONYM if EditKind.SYNONYM in kinds else EditKind(seconds[0][3].kind)
     confidence = min(c[3].confidence for c in cluster)
     return [Edit(start, end, text[start:end], restored, confidence, kind)]

@@ -72,7 +72,7 @@ def stem(word: str) -> str:
 
     Example:
         >>> stem("pemerintahan"), stem("menjalankan"), stem("rumah")
-        ('merintah', 'jalan', 'rumah')
+        ('erintah', 'jalan', 'rumah')
     """
     w = word
     for suf in _SUFFIXES:

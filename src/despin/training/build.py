@@ -37,7 +37,6 @@ from despin.training.corpora import SHIP_YES, CorpusDoc, iter_docs
 from despin.training.kenlm_tools import ensure_kenlm_bin
 
 if TYPE_CHECKING:
-    from despin.spinner import Spinner
     from despin.spinner.zoo import SpinnerFamily
 
 MYTHES_PATH = Path("/usr/share/mythes/th_id_ID_v2.dat")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +25,29 @@ class CorpusDoc:
     outlet: str | None
 
 
+DATA_ENV = "DESPIN_DATA"
+
+
 def default_data_dir() -> Path:
-    """``../shared/data`` beside the checkout, as laid out for developers and CI."""
+    """The shared data directory (``corpus/``, ``lexicons/``, ``real/``): the one place that decides it.
+
+    ``$DESPIN_DATA`` when set (used as given, even if it does not exist yet, so that a wrong value is
+    reported rather than silently replaced); otherwise ``shared/data`` beside the checkout or any
+    directory above it (``../shared/data``, as laid out for developers and CI); otherwise
+    ``../shared/data`` relative to the working directory. The model build, the benchmarks and the
+    tests that need the full corpora all ask here.
+
+    Example:
+        >>> import os
+        >>> before = os.environ.get("DESPIN_DATA")
+        >>> os.environ["DESPIN_DATA"] = "/srv/despin-data"
+        >>> str(default_data_dir())
+        '/srv/despin-data'
+        >>> _ = os.environ.pop("DESPIN_DATA") if before is None else os.environ.update(DESPIN_DATA=before)
+    """
+    env = os.environ.get(DATA_ENV)
+    if env:
+        return Path(env).expanduser()
     here = Path(__file__).resolve()
     for parent in here.parents:
         cand = parent.parent / "shared" / "data"

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from despin.restorer.decoder import LN10
 from despin.restorer.edit_model import (
     CANDIDATE_FEATURES,
     FIRST_STAGE_FEATURES,
@@ -26,7 +27,6 @@ from despin.restorer.edit_model import (
     REPEAT,
     EditModel,
 )
-from despin.restorer.decoder import LN10
 from despin.training.positions import CHANGED_NOT_FOUND, KEPT, LM_COL, N_CAND, N_KEEP, REPEAT_COL
 
 # Share of the changed words with a findable original that the gate must send to the search.

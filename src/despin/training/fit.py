@@ -50,7 +50,7 @@ def fit_models(
     words = fit_word_model(rows[mask], arrays["changed"][mask], seed=seed)
     probs = words.probabilities(rows)
     llr, _ = page_llrs(words, probs, doc, len(meta))
-    keep = np.flatnonzero(use_doc)
+    keep = [int(i) for i in np.flatnonzero(use_doc)]
     page = fit_page_model(
         llr[keep],
         np.array([bool(meta[i]["footer"]) for i in keep]),

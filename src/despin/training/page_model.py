@@ -8,7 +8,7 @@ that flags at most ``max_fpr`` of the clean pages of every register.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

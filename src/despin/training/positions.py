@@ -1,4 +1,4 @@
-"""Training positions for the edit model: every word of simulated spins and clean pages, with its readings and its truth.
+"""Training positions: every word of simulated spins and clean pages, with its readings and its truth.
 
 A document is decoded with every word searched (``search_all``), and each word becomes a
 :class:`Position`: its first-stage features, every reading the sources and the edit model produced
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from despin.restorer.decoder import ArcKind
-from despin.restorer.footer import find_footer
 from despin.restorer.edit_model import CANDIDATE_FEATURES, KEEP_FEATURES
+from despin.restorer.footer import find_footer
 from despin.restorer.lattice import LatticeBuilder, PageCounts
 from despin.restorer.restorer import MAX_SENTENCE_TOKENS
 from despin.restorer.sources.base import CandidateKind

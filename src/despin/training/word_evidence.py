@@ -114,7 +114,7 @@ def export_trees(clf: Any) -> TreeEnsemble:
 def fit_word_model(rows: np.ndarray, changed: np.ndarray, *, seed: int = 0) -> WordModel:
     """Trees of P(changed) over ``rows``, and the base rate of the training words."""
     from sklearn.ensemble import HistGradientBoostingClassifier
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     # One OpenMP thread: on a shared machine its threads spin-wait for each other, and one fit took
     # over an hour of wall time where a single thread takes about a minute.

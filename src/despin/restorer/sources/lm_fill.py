@@ -1,4 +1,4 @@
-"""The language model proposes: words that fill the slot in clean text and that a spinner could have turned into the observed one.
+"""The language model proposes: words that fill the slot in clean text and that a spinner could have written over.
 
 The slot-fill table (:class:`despin.lm.fills.SlotFiller`) gives the words the training corpus puts
 between the observed word's neighbours; a relatedness check keeps those a spinner could have

@@ -1,4 +1,4 @@
-"""A list of candidate sources asked as one: merged by original, ranked, cut, and cached where context does not matter."""
+"""A list of candidate sources asked as one: merged by original, ranked, cut, cached where context does not matter."""
 
 from __future__ import annotations
 
