@@ -1,10 +1,12 @@
 """CPU seconds per page of ``despin dedup`` against crawl size (2k to 100k pages), for ``benchmarks.dedup --scale``.
 
-Every crawl has the same make-up, so a flat curve means linear cost: 35% original pages (all the
-news of ../shared/data, CLICK-ID link-gaps first, then the other registers), 50% spun copies of
-them by the eight zoo families (one farm host per family), 10% verbatim mirror copies and 5% farm
-pages whose sources are not in the crawl. Each size runs in a fresh child process with one worker
-(:func:`benchmarks.dedup.run_dedup`), so its CPU and peak memory are the job's own.
+Every crawl has the same make-up, so a flat curve means linear cost: 28% original pages (the news
+of ../shared/data, CLICK-ID link-gaps first, then the other registers), 58% spun copies of them by
+the eight zoo families (one farm host per family), 10% verbatim mirror copies and 4% farm pages whose
+sources are not in the crawl. 100,000 pages need 32,000 distinct texts of 200+ characters
+(../shared/data holds 32,827); a crawl the pool cannot fill is refused, never built with another
+make-up. Each size runs in a fresh child process with one worker (:func:`benchmarks.dedup.run_dedup`),
+so its CPU and peak memory are the job's own.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from benchmarks.dedup_corpus import DATA, write_shards
 
-SHARE_COPIES, SHARE_MIRROR, SHARE_OWN = 0.50, 0.10, 0.05
+SHARE_COPIES, SHARE_MIRROR, SHARE_OWN = 0.58, 0.10, 0.04
 CORPORA = (
     "clickid_link_gaps",
     "indosum_dev",
@@ -60,6 +62,10 @@ def crawl(n: int, families: dict[str, Any], seed: int = 0) -> list[dict[str, Any
     n_copies, n_mirror, n_own = int(n * SHARE_COPIES), int(n * SHARE_MIRROR), int(n * SHARE_OWN)
     n_orig = n - n_copies - n_mirror - n_own
     docs = pool(n_orig + n_own)
+    if len(docs) < n_orig + n_own:
+        raise ValueError(
+            f"a crawl of {n:,} pages needs {n_orig + n_own:,} distinct texts; the data holds {len(docs):,}"
+        )
     rng = random.Random(f"scale/{seed}/{n}")
     rng.shuffle(docs)
     originals, unsourced = docs[:n_orig], docs[n_orig : n_orig + n_own]
