@@ -90,13 +90,8 @@ class BenchConfig:
 
 
 def default_data_dir() -> Path:
-    """``$DESPIN_DATA`` if set, else ``../shared/data`` next to the repository (as in CI)."""
-    import os
+    """The shared data directory: ``$DESPIN_DATA``, else ``../shared/data`` (decided in one place,
+    :func:`despin.training.corpora.default_data_dir`)."""
+    from despin.training.corpora import default_data_dir as decide
 
-    env = os.environ.get("DESPIN_DATA")
-    if env:
-        return Path(env)
-    for cand in (REPO_ROOT.parent / "shared" / "data", REPO_ROOT / ".." / "shared" / "data"):
-        if cand.is_dir():
-            return cand.resolve()
-    return (REPO_ROOT.parent / "shared" / "data").resolve()
+    return decide()

@@ -36,14 +36,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.config import CACHE_DIR, REPO_ROOT
+from benchmarks.config import CACHE_DIR, default_data_dir
 from despin.lexicon import SynonymLexicon
 from despin.model.bundle import Model
 from despin.restorer.restorer import RestoreOutcome
 from despin.spinner import Spinner
 from despin.training.splits import split_of
 
-CORPUS = REPO_ROOT.parent / "shared" / "data" / "corpus" / "indosum_dev.jsonl.gz"
+CORPUS = default_data_dir() / "corpus" / "indosum_dev.jsonl.gz"
 GOLDEN = CACHE_DIR / "restore_speed_golden.json"
 N_DOCS = 60
 FLOAT_TOL = 1e-9

@@ -36,8 +36,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from despin.training.corpora import default_data_dir
+
 REPO = Path(__file__).resolve().parents[1]
-NEWS = REPO.parent / "shared" / "data" / "corpus" / "indosum_dev.jsonl.gz"
+NEWS = default_data_dir() / "corpus" / "indosum_dev.jsonl.gz"  # $DESPIN_DATA or ../shared/data
 SYNTHETIC = (
     "Pemerintah kota akan membangun tiga taman baru di wilayah timur pada tahun depan. Wali kota mengatakan "
     "bahwa proyek tersebut bertujuan untuk menambah ruang terbuka hijau. Menurut dia, anggaran yang disiapkan "

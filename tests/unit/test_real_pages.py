@@ -16,7 +16,9 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.real import PAGES_PATH, Label, SpinType, Split, load_pages, site_of, split_of  # noqa: E402
 
-SHARED_REAL = ROOT.parent / "shared" / "data" / "real"
+from despin.training.corpora import default_data_dir  # noqa: E402
+
+SHARED_REAL = default_data_dir() / "real"  # $DESPIN_DATA or ../shared/data (despin.training.corpora)
 
 
 def test_records_are_unique_sorted_and_valid() -> None:

@@ -8,7 +8,6 @@ import json
 import random
 from collections.abc import Callable
 from itertools import accumulate, islice
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +31,7 @@ from despin.tracer.align import (
     align,
 )
 from despin.tracer.query import DEFAULT_THRESHOLD, match_score
+from despin.training.corpora import default_data_dir
 from despin.types import Substitution
 
 
@@ -194,10 +194,10 @@ def reference_align(
     return Alignment(tuple(evidence), n_pre[-1], n_equal, n_sub, w_pre[-1], w_equal)
 
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"  # beside the checkout, as in tests/conftest.py
+SHARED_DATA = default_data_dir()  # $DESPIN_DATA or ../shared/data (tests/conftest.py: the mini corpora otherwise)
 needs_corpus = pytest.mark.skipif(
     not (SHARED_DATA / "corpus" / "indosum_dev.jsonl.gz").is_file() or not (DEFAULT_PATH / "manifest.json").is_file(),
-    reason="needs ../shared/data/corpus and the default model bundle (its lexicon spins the documents)",
+    reason="needs the corpora (default_data_dir()) and the default model bundle (its lexicon spins the documents)",
 )
 
 
@@ -266,7 +266,11 @@ def test_long_spun_copies_align_in_bounded_pieces_exactly_as_the_whole_document_
         return real(a, b)
 
     for rate, seed in ((0.2, 1), (0.6, 2)):
-        source = "\n".join(random.Random(seed).sample(docs, 70))
+        rng = random.Random(seed)
+        picked = rng.sample(docs, min(70, len(docs)))
+        while _tokens("\n".join(picked)) < 17_000:  # shorter documents (the mini corpora): take more of them
+            picked.append(rng.choice(docs))
+        source = "\n".join(picked)
         spun = spin(source, lexicon=model.lexicon, rate=rate, seed=seed).text
         assert _tokens(spun) * _tokens(source) > 2 * MAX_CELLS
         want = reference_align(spun, source, weight=idf_like)
