@@ -18,15 +18,14 @@ from __future__ import annotations
 import json
 import random
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from benchmarks.config import RESULTS_DIR
-from benchmarks.registry import git_sha, md_table, parser_for
+from benchmarks.config import BenchConfig
+from benchmarks.registry import git_sha, md_table
 from despin import api
 from despin.spinner import spin
 from despin.text.tokenize import sentences, tokenize
@@ -72,20 +71,7 @@ def measure(ix: Index, queries: dict[str, list[tuple[str, str | None]]]) -> dict
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class ShortConfig:
-    seed: int = 0
-    out_dir: Path = RESULTS_DIR
-
-
-def configure(argv: Sequence[str]) -> ShortConfig:
-    parser = parser_for("trace_short", __doc__)
-    parser.add_argument("--seed", type=int, default=0)
-    a = parser.parse_args(list(argv))
-    return ShortConfig(seed=a.seed, out_dir=a.out)
-
-
-def run(config: ShortConfig) -> dict[str, Any]:
+def run(config: BenchConfig) -> dict[str, Any]:
     data = default_data_dir()
     by_split: dict[str, list[CorpusDoc]] = {s: [] for s in ("train", *SPLITS)}
     unrelated_pool: dict[str, list[CorpusDoc]] = {s: [] for s in SPLITS}
@@ -148,7 +134,7 @@ def render(result: dict[str, Any]) -> str:
     )
 
 
-def result_name(config: ShortConfig, result: dict[str, Any]) -> str:
+def result_name(config: BenchConfig, result: dict[str, Any]) -> str:
     return f"trace-short-{result['git']}"
 
 
