@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from despin.detector.word_model import WordModel
 from despin.lexicon import SynonymLexicon
 from despin.lm import FakeLM
 from despin.restorer import DocumentRestorer, apply_edits, build_restorer
-from despin.restorer.document import Judge, decide
+from despin.restorer.document import EditPolicy, Judge, decide
 from despin.restorer.edit_model import EditModel
 from despin.restorer.restorer import Proposal, RestoreOutcome
 from despin.types import Detection, EditKind
@@ -15,12 +16,16 @@ from despin.types import Detection, EditKind
 LEXICON = SynonymLexicon.from_pairs([("besar", "agung"), ("rumah", "kediaman")])
 VOCAB = {"besar": 50, "agung": 5, "rumah": 40, "kediaman": 3, "itu": 90, "sekali": 30}
 # gate 0: every word is searched, whatever the first stage says.
-SEARCH_ALL = EditModel(gate=0.0)
+SEARCH_ALL = EditModel()
 
 
-def _judge(spun: bool, lr: float = 50.0) -> Judge:
+def _judge(spun: bool) -> Judge:
+    """A page verdict fixed by the test; each word's evidence is the edit model's own P(changed)."""
+    words = WordModel(None, base_rate=0.1)
+
     def judge(outcome: RestoreOutcome) -> tuple[Detection, float, Sequence[float]]:
-        return Detection(score=1.0 if spun else 0.0, is_spun=spun, threshold=0.5), 0.3, [lr] * outcome.n_words
+        lrs = words.likelihood_ratios(words.probabilities(outcome.rows)).tolist()
+        return Detection(score=1.0 if spun else 0.0, is_spun=spun, threshold=0.5), 0.3, lrs
 
     return judge
 
@@ -68,7 +73,8 @@ def test_decisions_read_the_page_rate_and_pool_occurrences() -> None:
         Proposal(10, 15, "agung", "besar", EditKind.SYNONYM, 1, 1.0, key="agung"),
     ]
     # Each occurrence alone is below the bar on a lightly spun page; together they pass it.
-    assert decide(props[:1], [10.0, 10.0], 0.1, 0.9) == []
-    assert [e.start for e in decide(props, [10.0, 10.0], 0.1, 0.9)] == [0, 10]
+    policy = EditPolicy(min_confidence=0.9, min_share=0.5)
+    assert decide(props[:1], [10.0, 10.0], 0.1, policy) == []
+    assert [e.start for e in decide(props, [10.0, 10.0], 0.1, policy)] == [0, 10]
     # The same evidence on a heavily spun page passes alone.
-    assert len(decide(props[:1], [10.0], 0.6, 0.9)) == 1
+    assert len(decide(props[:1], [10.0], 0.6, policy)) == 1

@@ -7,13 +7,14 @@ import json
 import numpy as np
 import pytest
 
-from despin.detector.evidence import PageModel, words_llr
-from despin.detector.trees import TreeEnsemble
+from despin.detector.evidence import PageModel
 from despin.detector.word_model import WordModel
 from despin.errors import ModelError
+from despin.likelihood import words_llr
 from despin.restorer.edit_model import EditModel
 from despin.restorer.word_features import WORD_FEATURES
 from despin.training.word_evidence import export_trees
+from despin.trees import TreeEnsemble
 
 
 def test_exported_trees_score_exactly_as_scikit_learn() -> None:
@@ -55,7 +56,7 @@ def test_word_model_likelihood_ratio_is_the_odds_over_the_base_rate() -> None:
 
 
 def test_models_round_trip_and_malformed_ones_are_refused() -> None:
-    edit = EditModel(gate=0.2)
+    edit = EditModel(lm_weight=0.4)
     assert EditModel.from_dict(json.loads(json.dumps(edit.to_dict()))) == edit
     page = PageModel(scale=0.7, bias=-3.0, footer_llr=0.5, threshold=0.9)
     assert PageModel.from_dict(page.to_dict()) == page

@@ -69,10 +69,10 @@ def test_the_lm_fill_source_reads_the_context() -> None:
     sentences = [["rumah", "besar", "itu"], ["gedung", "besar", "itu"], ["rumah", "luas", "sekali"]] * 3
     filler = build_filler(sentences, {**VOCAB, "sekali": 30}, min_count=1)
     source = next(s for s in build_sources(_resources(filler=filler)) if s.kind is CandidateKind.LM_FILL)
-    # "raya" is linked to both originals; the slot decides which one the corpus writes there.
-    assert [c.original for c in source.propose("raya", ["rumah"], ["itu"])] == ["besar"]
-    assert [c.original for c in source.propose("raya", ["rumah"], ["sekali"])] == ["luas"]
-    assert source.propose("raya", [], []) == []
+    # "luas" shares a synonym with "besar" and fills only some slots: the slot decides.
+    assert [c.original for c in source.propose("luas", ["rumah"], ["itu"])] == ["besar"]
+    assert source.propose("luas", ["rumah"], ["sekali"]) == []  # the corpus writes "luas" itself there
+    assert source.propose("luas", [], []) == []
 
 
 def test_a_new_source_is_one_registration() -> None:
@@ -98,9 +98,11 @@ def test_a_new_source_is_one_registration() -> None:
     _REGISTRY[CandidateKind.NEIGHBOUR] = nb.build  # the built-in registration, as the package made it
 
 
-def test_relatedness_prefers_linked_and_same_stem_pairs() -> None:
+def test_relatedness_reads_shared_synonyms_stems_and_spelling() -> None:
     rel = Relatedness.of(_resources())
-    assert rel.score("besar", "raya") > rel.score("besar", "tempat")
+    # "besar" and "luas" share the synonym "raya"; "besar" and "tempat" share nothing.
+    assert rel.score("besar", "luas") > 0.5 > rel.score("besar", "tempat")
+    assert rel.score("menjalankan", "dijalankan") > rel.score("menjalankan", "tempat")
     assert stem("menjalankan") == stem("dijalankan") == "jalan"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.texts import SOURCES
 
 from despin.api import load_model
 from despin.restorer.footer import find_footer
@@ -15,7 +16,6 @@ from despin.text.tokenize import sentences, tokenize
 from despin.training.edit_model import theta_of
 from despin.training.positions import PositionTable, add_document
 from despin.training.word_evidence import evidence_rows
-from tests.texts import SOURCES
 
 
 @pytest.mark.parametrize("rate", [0.0, 0.3])
@@ -41,7 +41,8 @@ def test_training_rows_equal_the_rows_the_restorer_computes(rate: float) -> None
     page = PageCounts(counts, sum(counts.values()))
     slow = []
     for lo, hi in sentences(text, toks):
-        lat = builder.build(toks, lo, hi, lo, page, search_all=True)
+        obs = builder.observe(toks, lo, hi, lo, page)
+        lat = builder.build(toks, obs, page, [True] * len(obs.words))
         slow.extend(word_row(s.cheap, s) for s in lat.searched)
     assert fast.shape == (len(slow), len(WORD_FEATURES))
     np.testing.assert_allclose(fast, np.asarray(slow), rtol=1e-9, atol=1e-9)

@@ -22,7 +22,7 @@ threshold set so that at most 1% of the clean calib pages of every register are 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,13 +30,9 @@ import numpy as np
 
 from despin.detector.word_model import WordModel
 from despin.errors import ConfigError, ModelError
+from despin.likelihood import words_llr
 from despin.restorer.restorer import RestoreOutcome
 from despin.types import Detection, Span
-
-# The spin rates a page is tested against: from a light touch to a heavy farm.
-RATES: tuple[float, ...] = (0.01, 0.02, 0.04, 0.07, 0.1, 0.15, 0.2, 0.3, 0.45)
-# One word's likelihood ratio is capped: no single word proves a page spun.
-MAX_LR = 1e4
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +68,16 @@ class PageModel:
         if self.scale <= 0:
             raise ModelError(f"page model: scale must be positive, got {self.scale}")
 
+    def log_odds(self, llr: np.ndarray, footer: np.ndarray) -> np.ndarray:
+        """Pages' calibrated log-odds from their words' evidence and their footer (1.0 with one)."""
+        return np.asarray(self.scale * llr + self.footer_llr * footer + self.bias)
+
+    @property
+    def log_odds_threshold(self) -> float:
+        """The threshold in log-odds."""
+        t = min(max(self.threshold, 1e-12), 1 - 1e-12)
+        return math.log(t / (1 - t))
+
     def to_dict(self) -> dict[str, Any]:
         return {"scale": self.scale, "bias": self.bias, "footer_llr": self.footer_llr, "threshold": self.threshold}
 
@@ -81,25 +87,6 @@ class PageModel:
             return cls(float(data["scale"]), float(data["bias"]), float(data["footer_llr"]), float(data["threshold"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"page model is malformed: {exc}") from None
-
-
-def words_llr(lrs: Sequence[float], rates: Sequence[float] = RATES) -> tuple[float, float]:
-    """The best rate's log-likelihood ratio of words with likelihood ratios ``lrs``, and that rate.
-
-    Example:
-        >>> words_llr([1.0] * 50)[0]
-        0.0
-        >>> llr, rate = words_llr([50.0] * 10 + [0.5] * 90)
-        >>> round(llr, 1), rate
-        (14.3, 0.2)
-    """
-    best, best_rate = 0.0, rates[0]
-    for rho in rates:
-        keep = 1.0 - rho
-        total = math.fsum(math.log(keep + rho * lr) for lr in lrs)
-        if total > best:
-            best, best_rate = total, rho
-    return best, best_rate
 
 
 class EvidenceDetector:
@@ -119,7 +106,7 @@ class EvidenceDetector:
 
     def evidence(self, outcome: RestoreOutcome) -> PageEvidence:
         """The page's accumulated evidence."""
-        lrs = np.minimum(self.words.likelihood_ratios(self.words.probabilities(outcome.rows)), MAX_LR).tolist()
+        lrs = self.words.likelihood_ratios(self.words.probabilities(outcome.rows)).tolist()
         llr, rate = words_llr(lrs)
         footer = self.page.footer_llr if outcome.footer is not None else 0.0
         log_odds = self.page.scale * llr + footer + self.page.bias

@@ -2,7 +2,7 @@
 
 It reads the word's evidence row (:mod:`despin.restorer.word_features`): the first stage's cheap
 features and, for a searched word, the summary of its readings. A gradient-boosted tree ensemble
-(:mod:`despin.detector.trees`) fitted on the spinner zoo gives P(changed); since it was fitted
+(:mod:`despin.trees`) fitted on the spinner zoo gives P(changed); since it was fitted
 where a share ``base_rate`` of the words were changed, the likelihood ratio of a word's evidence
 is ``odds(p) / odds(base_rate)``.
 
@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from despin.detector.trees import TreeEnsemble
 from despin.errors import ModelError
+from despin.likelihood import likelihood_ratios
 from despin.restorer.word_features import SEARCH_FEATURES, WORD_FEATURES
+from despin.trees import TreeEnsemble
 
 _P_KEEP = len(WORD_FEATURES) - len(SEARCH_FEATURES) + SEARCH_FEATURES.index("p_keep")
 # Without fitted trees (a bundle built before them): a searched word's P(changed) is the edit
@@ -51,10 +52,8 @@ class WordModel:
         return np.where(np.isnan(p_keep), UNSEARCHED_PRIOR, 1.0 - np.nan_to_num(p_keep))
 
     def likelihood_ratios(self, p: np.ndarray) -> np.ndarray:
-        """P(evidence | changed) / P(evidence | kept) of words whose P(changed) is ``p``."""
-        q = np.clip(p, 1e-6, 1.0 - 1e-6)
-        b = self.base_rate
-        return np.asarray(q / (1.0 - q) * ((1.0 - b) / b))
+        """P(evidence | changed) / P(evidence | kept) of words whose P(changed) is ``p`` (capped)."""
+        return likelihood_ratios(p, self.base_rate)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -34,6 +34,7 @@ from despin.lexicon import SynonymLexicon, parse_table
 from despin.restorer.document import DocumentRestorer, EditPolicy
 from despin.restorer.edit_model import EditModel
 from despin.restorer.factory import build_restorer
+from despin.restorer.first_stage import FirstStage
 from despin.restorer.restorer import DecodeConfig, RestoreOutcome, Restorer
 from despin.restorer.slang import SpellingChannel
 from despin.types import Detection, Restoration
@@ -193,6 +194,11 @@ class Model:
         return PageModel() if data is None else PageModel.from_dict(data)
 
     @cached_property
+    def first_stage(self) -> FirstStage:
+        data = self.detector_params.get("first_stage")
+        return FirstStage() if data is None else FirstStage.from_dict(data)
+
+    @cached_property
     def word_model(self) -> WordModel:
         data = self.detector_params.get("words")
         return WordModel(None) if data is None else WordModel.from_dict(data)
@@ -218,6 +224,7 @@ class Model:
             "filler",
             "detector_params",
             "edit_model",
+            "first_stage",
             "word_model",
             "page_model",
             "detector",
@@ -228,10 +235,10 @@ class Model:
         other.__dict__["lexicon"] = lexicon
         return other
 
-    def with_models(self, edit_model: EditModel, words: WordModel, page: PageModel) -> Model:
+    def with_models(self, edit_model: EditModel, first_stage: FirstStage, words: WordModel, page: PageModel) -> Model:
         """The same bundle with other fitted models: how training and benchmarks evaluate a fit."""
         other = self.with_lexicon(self.lexicon)
-        other.__dict__.update(edit_model=edit_model, word_model=words, page_model=page)
+        other.__dict__.update(edit_model=edit_model, first_stage=first_stage, word_model=words, page_model=page)
         other.__dict__.pop("detector", None)
         return other
 
@@ -245,6 +252,7 @@ class Model:
                 self.lexicon,
                 self.vocab,
                 edit_model=self.edit_model,
+                first_stage=self.first_stage,
                 table=table,
                 neighbours=self.neighbours,
                 spelling=self.spelling,

@@ -35,13 +35,20 @@ Judge = Callable[[RestoreOutcome], tuple[Detection, float, Sequence[float]]]
 
 @dataclass(frozen=True, slots=True)
 class EditPolicy:
-    """When a proposal becomes an edit: its posterior (given the page's spin rate) reaches ``min_confidence``."""
+    """When a proposal becomes an edit.
+
+    Args:
+        min_confidence: the posterior that its word was changed (given the page's spin rate) must reach this.
+        min_share: and its reading must hold at least this share of the readings other than keeping the word.
+    """
 
     min_confidence: float = 0.9
+    min_share: float = 0.5
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.min_confidence < 1.0:
-            raise ConfigError(f"min_confidence must be in (0, 1), got {self.min_confidence}")
+        for name in ("min_confidence", "min_share"):
+            if not 0.0 < getattr(self, name) < 1.0:
+                raise ConfigError(f"{name} must be in (0, 1), got {getattr(self, name)}")
 
 
 class DocumentRestorer:
@@ -70,7 +77,7 @@ class DocumentRestorer:
             remove_footer: drop a spinner's source footer when the words change.
             force: change the words even when the detection says the text is not spun.
         """
-        outcome = self.restorer.restore(text)
+        outcome = self.restorer.restore(text, decode=force)
         detection, rate, lrs = self.judge(outcome)
         act = force or detection.is_spun
         if not act:
@@ -92,7 +99,7 @@ class DocumentRestorer:
             seen[current] = composed
             order.append(current)
             # Later passes keep the first pass's rate: the page's spin rate is a property of the input.
-            again = self.restorer.restore(current)
+            again = self.restorer.restore(current, decode=True)
             edits = self._round(again, self.judge(again)[2], rate, remove_footer=remove_footer)
             composed = compose_edits(text, composed, edits)
         return Restoration(text=apply_edits(text, composed), edits=composed, detection=detection, footer=outcome.footer)
@@ -101,7 +108,7 @@ class DocumentRestorer:
         self, outcome: RestoreOutcome, lrs: Sequence[float], rate: float, *, remove_footer: bool
     ) -> tuple[Edit, ...]:
         """The edits one pass applies: the proposals whose posterior reaches the bar, and the footer."""
-        edits = decide(outcome.proposals, lrs, rate, self.policy.min_confidence)
+        edits = decide(outcome.proposals, lrs, rate, self.policy)
         if remove_footer and outcome.footer:
             f = outcome.footer
             edits.append(Edit(f.start, f.end, f.text, "", 1.0, EditKind.FOOTER))
@@ -114,8 +121,8 @@ def posterior(lr: float, rate: float) -> float:
     return odds / (1.0 + odds)
 
 
-def decide(proposals: Sequence[Proposal], lrs: Sequence[float], rate: float, bar: float) -> list[Edit]:
-    """Edits from proposals on a page spun at ``rate``: a proposal is applied when its posterior reaches ``bar``.
+def decide(proposals: Sequence[Proposal], lrs: Sequence[float], rate: float, policy: EditPolicy) -> list[Edit]:
+    """Edits from proposals on a page spun at ``rate``, as ``policy`` says.
 
     ``lrs[p.word]`` is the likelihood ratio that proposal ``p``'s word was changed.
 
@@ -129,15 +136,18 @@ def decide(proposals: Sequence[Proposal], lrs: Sequence[float], rate: float, bar
         if p.key:
             pooled[(p.key, p.restored.lower())] += _clip(math.log(max(lrs[p.word], 1e-12)))
     out: list[Edit] = []
+    bar = policy.min_confidence
     for p in proposals:
         lr = lrs[p.word]
         if p.key:
             lr = max(lr, math.exp(pooled[(p.key, p.restored.lower())]))
         changed = posterior(lr, rate)
-        confidence = changed * p.share
-        if confidence >= bar:
-            out.append(Edit(p.start, p.end, p.observed, p.restored, confidence, p.kind))
-        elif p.case_fallback and changed >= bar and p.observed.lower() != p.observed:
+        if changed < bar:
+            continue
+        if p.share >= policy.min_share:
+            out.append(Edit(p.start, p.end, p.observed, p.restored, changed * p.share, p.kind))
+        elif p.case_fallback and p.observed.lower() != p.observed:
+            # Unsure of the original, but sure the word was changed: its odd capital, at least, is the spinner's.
             out.append(Edit(p.start, p.end, p.observed, p.observed.lower(), changed, EditKind.CASE))
     return out
 

@@ -16,10 +16,10 @@ The same alternatives' features (without the LM term) are the arc costs of the V
 whose LM term is ``lm_weight`` times the sentence's LM score: the local model and the decoder agree
 whenever the neighbouring words are kept.
 
-The first stage is a logistic model over features that cost one LM pass over the observed words
-(:data:`CHEAP_FEATURES`): words it scores below ``gate`` are kept without a candidate search. How
-likely each word is to have been changed, the evidence the page score sums, is the word model's
-(:mod:`despin.detector.word_model`), which reads what the first stage and the search saw.
+Which words are searched at all is the first stage's call (:mod:`despin.restorer.first_stage`, over
+the features of one LM pass: :data:`CHEAP_FEATURES`); how likely each word is to have been changed,
+the evidence the page score sums, is the word model's (:mod:`despin.detector.word_model`), which reads
+what the first stage and the search saw.
 """
 
 from __future__ import annotations
@@ -60,8 +60,6 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     "on_page",  # ln(1 + count of the original elsewhere on the page)
 )
 
-FIRST_STAGE_FEATURES: tuple[str, ...] = ("bias", *CHEAP_FEATURES)
-
 KIND_INDEX = {k: i for i, k in enumerate(CandidateKind)}
 
 
@@ -80,22 +78,19 @@ _DEFAULT_CANDIDATE = {
     "kind_case": -1.0,
     "log_channel": 1.0,
 }
-_DEFAULT_FIRST_STAGE = {"bias": 0.0, "fit": -1.0, "fit_next": -1.0, "odd_capital": 6.0, "has_originals": 1.0}
 ODD_CAPITAL = CHEAP_FEATURES.index("odd_capital")
 REPEAT = CHEAP_FEATURES.index("repeat")
 
 
 @dataclass(frozen=True)
 class EditModel:
-    """Weights of the conditional logit over a word's readings, and of the first stage.
+    """Weights of the conditional logit over a word's readings.
 
     Args:
         lm_weight: the weight of ln P_LM (natural log) in every alternative's score.
         keep: weights of :data:`KEEP_FEATURES`.
         candidate: weights of :data:`CANDIDATE_FEATURES`.
         repeat_delete: the score of deleting an immediate repeat (besides its LM term).
-        first_stage: weights of :data:`FIRST_STAGE_FEATURES`.
-        gate: a word whose first-stage probability is below this is kept without a search.
         fitted: whether the weights were fitted (False: the priors of the earlier decoder).
     """
 
@@ -103,22 +98,14 @@ class EditModel:
     keep: tuple[float, ...] = field(default_factory=lambda: _defaults(KEEP_FEATURES, _DEFAULT_KEEP))
     candidate: tuple[float, ...] = field(default_factory=lambda: _defaults(CANDIDATE_FEATURES, _DEFAULT_CANDIDATE))
     repeat_delete: float = math.log(0.3 / 0.7)
-    first_stage: tuple[float, ...] = field(
-        default_factory=lambda: _defaults(FIRST_STAGE_FEATURES, _DEFAULT_FIRST_STAGE)
-    )
-    gate: float = 0.3
     fitted: bool = False
 
     def __post_init__(self) -> None:
-        for name, names in (
-            ("keep", KEEP_FEATURES),
-            ("candidate", CANDIDATE_FEATURES),
-            ("first_stage", FIRST_STAGE_FEATURES),
-        ):
+        for name, names in (("keep", KEEP_FEATURES), ("candidate", CANDIDATE_FEATURES)):
             if len(getattr(self, name)) != len(names):
                 raise ModelError(f"edit model: {len(getattr(self, name))} {name} weights for {len(names)} features")
-        if not 0.0 <= self.gate <= 1.0 or self.lm_weight <= 0:
-            raise ModelError("edit model: gate in [0, 1] and lm_weight > 0 are required")
+        if self.lm_weight <= 0:
+            raise ModelError("edit model: lm_weight > 0 is required")
 
     def keep_score(self, features: Sequence[float]) -> float:
         return math.fsum(w * x for w, x in zip(self.keep, features, strict=True))
@@ -126,19 +113,12 @@ class EditModel:
     def candidate_score(self, features: Sequence[float]) -> float:
         return math.fsum(w * x for w, x in zip(self.candidate, features, strict=True))
 
-    def first_stage_probability(self, cheap: Sequence[float]) -> float:
-        """The first stage's P(changed) of a word from its cheap features (the bias is added here)."""
-        z = self.first_stage[0] + sum(w * x for w, x in zip(self.first_stage[1:], cheap, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "lm_weight": self.lm_weight,
             "keep": dict(zip(KEEP_FEATURES, self.keep, strict=True)),
             "candidate": dict(zip(CANDIDATE_FEATURES, self.candidate, strict=True)),
             "repeat_delete": self.repeat_delete,
-            "first_stage": dict(zip(FIRST_STAGE_FEATURES, self.first_stage, strict=True)),
-            "gate": self.gate,
             "fitted": self.fitted,
         }
 
@@ -157,8 +137,6 @@ class EditModel:
                 keep=weights("keep", KEEP_FEATURES),
                 candidate=weights("candidate", CANDIDATE_FEATURES),
                 repeat_delete=float(data["repeat_delete"]),
-                first_stage=weights("first_stage", FIRST_STAGE_FEATURES),
-                gate=float(data["gate"]),
                 fitted=bool(data.get("fitted", False)),
             )
         except (KeyError, TypeError, ValueError) as exc:

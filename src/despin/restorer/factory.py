@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from despin.lexicon import SynonymLexicon
 from despin.lm.base import LanguageModel
 from despin.restorer.edit_model import EditModel
+from despin.restorer.first_stage import FirstStage
 from despin.restorer.lattice import LatticeBuilder
 from despin.restorer.relatedness import Relatedness
 from despin.restorer.restorer import DecodeConfig, Restorer
@@ -26,6 +27,7 @@ def build_restorer(
     vocab: Mapping[str, int],
     *,
     edit_model: EditModel | None = None,
+    first_stage: FirstStage | None = None,
     table: SynonymLexicon | None = None,
     neighbours: Mapping[str, tuple[str, ...]] | None = None,
     spelling: SpellingChannel | None = None,
@@ -62,4 +64,4 @@ def build_restorer(
         case_share=case_share or {},
         relatedness=Relatedness.of(resources, relatedness),
     )
-    return Restorer(lm, builder, config=config)
+    return Restorer(lm, builder, first_stage=first_stage, config=config)

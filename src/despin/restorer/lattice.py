@@ -11,14 +11,14 @@ and the best few become arcs for the Viterbi decoder.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from despin.lm.base import LanguageModel
 from despin.lm.ngram import NUM
 from despin.restorer.decoder import LN10, Arc, ArcKind, Transitions
-from despin.restorer.edit_model import EditModel, kind_features
+from despin.restorer.edit_model import REPEAT, EditModel, kind_features
 from despin.restorer.relatedness import Relatedness
 from despin.restorer.sources.base import WEAK_KINDS, Candidate, CandidateKind
 from despin.restorer.sources.set import CandidateSet
@@ -41,6 +41,8 @@ TITLE_CASE_SHARE = 0.5
 _OPENERS = frozenset(".:;!?\"'()[]-\u2013\u2014\u201c\u201d\u2018\u2019|/\u2022*")
 # Right context of a reading's local score: the next observed words after its span.
 RIGHT_WORDS = 2
+# A capitalised word seen fewer times than this is taken for a name: only a learned table may change it.
+NAME_MIN_COUNT = 50
 # Arcs kept per span for the decoder, after ranking every candidate in its observed context.
 MAX_ARCS = 6
 
@@ -80,6 +82,24 @@ class Lattice:
     rows: list[list[float]] = field(default_factory=list)  # each word's evidence row, in order
     words: list[int] = field(default_factory=list)  # the window position of each row's word
     searched: list[Searched] = field(default_factory=list)
+    n_capital: int = 0
+    n_repeat: int = 0
+
+
+@dataclass(slots=True)
+class Observation:
+    """A sentence window after the first stage's LM pass: per word, its cheap features."""
+
+    lo: int
+    hi: int
+    sent_start: int
+    keys: list[str]
+    transitions: Transitions
+    odd: list[bool]  # per token position
+    words: list[int] = field(default_factory=list)  # the window position of each word
+    cheap: list[list[float]] = field(default_factory=list)  # per word, CHEAP_FEATURES
+    must_search: list[bool] = field(default_factory=list)  # per word: an odd capital, a repeat, a table word
+    in_table: list[bool] = field(default_factory=list)
     n_capital: int = 0
     n_repeat: int = 0
 
@@ -156,22 +176,9 @@ class LatticeBuilder:
             return bool(self.candidates.lexicon.originals(key))
         return shares[0] < ODD_CAPITAL_SHARE
 
-    # -- the lattice -------------------------------------------------------------------------------
-    def build(
-        self,
-        toks: list[Token],
-        lo: int,
-        hi: int,
-        sent_start: int,
-        page: PageCounts,
-        *,
-        search_all: bool = False,
-    ) -> Lattice:
-        """The lattice of tokens ``lo:hi`` of a sentence that starts at ``sent_start``.
-
-        ``search_all``: search every word, whatever the first stage says (to collect training data).
-        """
-        model = self.model
+    # -- the first stage's view: one LM pass ------------------------------------------------------
+    def observe(self, toks: list[Token], lo: int, hi: int, sent_start: int, page: PageCounts) -> Observation:
+        """Tokens ``lo:hi`` of a sentence that starts at ``sent_start`` after one LM pass: each word's cheap features."""
         keys = [
             NUM if t.kind == "number" else (t.text.lower() if t.text.isascii() else lm_key(t.text)) for t in toks[lo:hi]
         ]
@@ -192,7 +199,7 @@ class LatticeBuilder:
             state = out
             fit.append(lp - unigram(word))
         fit.append(0.0)
-        lat = Lattice(keys, trans, [], [False] * n)
+        obs = Observation(lo, hi, sent_start, keys, trans, [False] * n)
         later = [t for t in toks[max(lo, sent_start + 1) : hi] if t.kind == "word"]
         n_caps = sum(t.text[:1].isupper() for t in later)
         title = n_caps >= 3 and n_caps >= TITLE_CASE_SHARE * len(later)
@@ -201,37 +208,61 @@ class LatticeBuilder:
         for p in range(n):
             k = lo + p
             tok = toks[k]
-            word = keys[p]
             if tok.kind != "word":
-                lat.arcs_at.append([Arc(p, 1, (word,), 0.0, ArcKind.KEEP)])
                 continue
+            word = keys[p]
             capital = not title and k != sent_start and tok.text[:1].isupper()
-            odd = lat.odd[p] = capital and self.odd_capital(toks, k, sent_start)
-            lat.n_capital += odd
+            odd = obs.odd[p] = capital and self.odd_capital(toks, k, sent_start)
+            obs.n_capital += odd
             repeat = p > 0 and word == keys[p - 1] and toks[k - 1].kind == "word"
-            lat.n_repeat += repeat
+            obs.n_repeat += repeat
             log_count, spin_prior, has_originals, log_uni, redup = self.word_stats(word)
             overuse = math.log((page.counts.get(word, 1) + 0.5) / (page_words * math.exp(log_uni) + 0.5))
             in_table = word in table_starts
-            cheap = [
-                fit[p],
-                fit[p + 1],
-                log_count,
-                spin_prior,
-                float(has_originals or in_table),
-                float(odd),
-                float(repeat),
-                overuse,
-                float(len(word) <= 3),
-                float(capital and not odd),
-                float(repeat and redup),
-            ]
-            keep_features = [1.0, *cheap, float(in_table)]
-            keep_arc = Arc(p, 1, (word,), model.keep_score(keep_features), ArcKind.KEEP)
+            obs.words.append(p)
+            obs.cheap.append(
+                [
+                    fit[p],
+                    fit[p + 1],
+                    log_count,
+                    spin_prior,
+                    float(has_originals or in_table),
+                    float(odd),
+                    float(repeat),
+                    overuse,
+                    float(len(word) <= 3),
+                    float(capital and not odd),
+                    float(repeat and redup),
+                ]
+            )
+            obs.must_search.append(in_table or odd or repeat)
+            obs.in_table.append(in_table)
+        return obs
+
+    # -- the lattice ---------------------------------------------------------------------------------
+    def build(self, toks: list[Token], obs: Observation, page: PageCounts, searched_words: Sequence[bool]) -> Lattice:
+        """The lattice of an observed window: each word in ``searched_words`` (by word index) gets its readings.
+
+        Every word gets an evidence row: its cheap features, and the summary of its search if it had one.
+        """
+        model = self.model
+        lat = Lattice(obs.keys, obs.transitions, [], obs.odd)
+        lat.n_capital, lat.n_repeat = obs.n_capital, obs.n_repeat
+        word_at = {p: i for i, p in enumerate(obs.words)}
+        for p in range(obs.hi - obs.lo):
+            i = word_at.get(p)
+            if i is None:
+                lat.arcs_at.append([Arc(p, 1, (obs.keys[p],), 0.0, ArcKind.KEEP)])
+                continue
+            cheap = obs.cheap[i]
+            keep_features = [1.0, *cheap, float(obs.in_table[i])]
+            keep_arc = Arc(p, 1, (obs.keys[p],), model.keep_score(keep_features), ArcKind.KEEP)
             arcs = [keep_arc]
             searched: Searched | None = None
-            if search_all or in_table or odd or repeat or model.first_stage_probability(cheap) >= model.gate:
-                searched = self._search(toks, lat, p, k, sent_start, odd, repeat, keep_features, page)
+            if searched_words[i]:
+                k = obs.lo + p
+                repeat = cheap[REPEAT] > 0
+                searched = self._search(toks, lat, p, k, obs.sent_start, obs.odd[p], repeat, keep_features, page)
                 searched.cheap = cheap
                 lat.searched.append(searched)
                 arcs = self._arcs(searched, keep_arc)
@@ -260,8 +291,10 @@ class LatticeBuilder:
         memo, score_fn, new_state = trans.memo, self.lm.base_score, self.lm.new_state
         left_state = trans.observed[p]
         lm_w = LN10 * model.lm_weight
-        # A capitalised word that is not odd may be a name: only a link of its own may change it.
+        # A capitalised word that is not odd may be a name: only a link of its own may change it, and
+        # a rare one (a name, a foreign word) only this spinner's learned table.
         name = k != sent_start and toks[k].text[:1].isupper() and not odd
+        rare_name = name and self.vocab.get(keys[p], 0) < NAME_MIN_COUNT
         left_words = keys[max(0, p - 2) : p]
         spans: list[tuple[int, tuple[Candidate, ...]]] = []
         phrase = keys[p]
@@ -307,7 +340,7 @@ class LatticeBuilder:
         for length, cands in spans:
             observed = word if length == 1 else " ".join(keys[p : p + length])
             for cand in cands:
-                if name and cand.kind in WEAK_KINDS:
+                if (name and cand.kind in WEAK_KINDS) or (rare_name and cand.kind is not CandidateKind.TABLE):
                     continue
                 if cand.kind is CandidateKind.CASE and not odd:
                     continue

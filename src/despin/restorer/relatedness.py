@@ -2,22 +2,25 @@
 
 A spinner replaces a word by something its table links to it: a synonym, a near-synonym of another
 sense, a word of the same stem, or a misspelling. :class:`Relatedness` scores a pair (original,
-observed) from the evidence we have without the spinner's table: links in our thesaurus (direct or
-through a shared synonym), distributional neighbours, a shared stem or affix pattern, spelling
-similarity and the frequency ratio. The weights are fitted at build time on the pairs of the spinner
-zoo against random slot fills (:mod:`despin.training.edit_model`); the defaults are the fitted
-values rounded.
+observed) from the evidence we have when our thesaurus does not link them (a direct link makes a
+lexicon candidate of its own): synonyms the two share in our thesaurus, distributional neighbours, a
+shared stem, spelling similarity and the frequency ratio. The weights are fitted at build time on the
+spinner zoo's pairs, each with its own link cut from the thesaurus, against frequency-drawn words
+(:mod:`despin.training.relatedness`); the defaults are such a fit, rounded.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz.distance import Levenshtein
+
+from despin.lexicon import SynonymLexicon
 
 if TYPE_CHECKING:
     from despin.restorer.sources.base import SourceResources
@@ -26,8 +29,8 @@ CACHE_SIZE = 200_000
 
 FEATURES: tuple[str, ...] = (
     "bias",
-    "linked",  # one thesaurus link, either direction
     "shared_synonyms",  # log1p of synonyms the two share in the thesaurus (two links away)
+    "synonym_overlap",  # those shared synonyms over the geometric mean of the two synonym sets
     "neighbour",  # one is among the other's distributional neighbours
     "same_stem",  # the same stem once common affixes are stripped
     "spelling",  # normalised edit similarity (a misspelling or a variant spelling)
@@ -35,38 +38,46 @@ FEATURES: tuple[str, ...] = (
 )
 
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "bias": -3.0,
-    "linked": 4.0,
-    "shared_synonyms": 1.5,
+    "bias": -4.0,
+    "shared_synonyms": 1.0,
+    "synonym_overlap": 26.0,
     "neighbour": 2.5,
-    "same_stem": 2.0,
-    "spelling": 1.0,
-    "log_freq_ratio": 0.2,
+    "same_stem": 2.7,
+    "spelling": 2.3,
+    "log_freq_ratio": 0.0,
 }
 
-_PREFIXES = (
-    "memper",
-    "member",
-    "menter",
-    "mem",
-    "men",
-    "meng",
-    "meny",
-    "me",
-    "di",
-    "ber",
-    "ter",
-    "pe",
-    "pem",
-    "pen",
-    "peng",
-    "per",
-    "ke",
-    "se",
+# Longest first, so that "memper-" is stripped before "mem-" and "me-".
+_PREFIXES = tuple(
+    sorted(
+        [
+            "memper",
+            "member",
+            "menter",
+            "mem",
+            "men",
+            "meng",
+            "meny",
+            "me",
+            "di",
+            "ber",
+            "ter",
+            "pe",
+            "pem",
+            "pen",
+            "peng",
+            "per",
+            "ke",
+            "se",
+        ],
+        key=len,
+        reverse=True,
+    )
 )
 _SUFFIXES = ("kannya", "annya", "kan", "an", "nya", "lah", "kah", "i")
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def stem(word: str) -> str:
     """A crude Indonesian stem: the longest listed prefix and suffix stripped, keeping 3+ letters.
 
@@ -79,7 +90,7 @@ def stem(word: str) -> str:
         if w.endswith(suf) and len(w) - len(suf) >= 4:
             w = w[: -len(suf)]
             break
-    for pre in sorted(_PREFIXES, key=len, reverse=True):
+    for pre in _PREFIXES:
         if w.startswith(pre) and len(w) - len(pre) >= 3:
             return w[len(pre) :]
     return w
@@ -104,17 +115,37 @@ class Relatedness:
     def __post_init__(self) -> None:
         self._w = [float(self.weights.get(f, 0.0)) for f in FEATURES]
         self.score = lru_cache(maxsize=CACHE_SIZE)(self._score)
+        self.reach = lru_cache(maxsize=CACHE_SIZE)(self._reach)
+
+    def _reach(self, observed: str) -> frozenset[str]:
+        """Words two synonym links from ``observed``, or among its distributional neighbours."""
+        syn = self.synonyms
+        out: set[str] = set(self.neighbours.get(observed, ()))
+        for s in syn.get(observed, ()):
+            out |= syn.get(s, frozenset())
+        return frozenset(out)
+
+    def plausible(self, original: str, observed: str) -> bool:
+        """A cheap necessary condition for a high score: within reach, the same stem, or a near spelling.
+
+        Outside these, a pair scores near the bias alone (below any fill the LM-fill source keeps), so the
+        source computes the full features only for the fills that pass.
+        """
+        return (
+            original in self.reach(observed)
+            or observed in self.neighbours.get(original, ())
+            or stem(original) == stem(observed)
+            or Levenshtein.normalized_similarity(original, observed) >= 0.6
+        )
 
     @classmethod
     def of(cls, resources: SourceResources, weights: Mapping[str, float] | None = None) -> Relatedness:
-        """The relatedness over a source set's lexicon, neighbours and vocabulary (shared per lexicon)."""
-        key = (id(resources.lexicon), id(resources.neighbours))
-        hit = _SHARED.get(key)
-        if hit is None or hit[0] is not resources.lexicon:
-            syn = _undirected(resources.lexicon.to_json_dicts()[0])
-            rel = cls(syn, resources.neighbours, resources.vocab, weights or dict(DEFAULT_WEIGHTS))
-            _SHARED[key] = hit = (resources.lexicon, rel)
-        return hit[1]
+        """The relatedness over a source set's lexicon, neighbours and vocabulary (the synonym map is shared)."""
+        lexicon = resources.lexicon
+        syn = _SYNONYMS.get(lexicon)
+        if syn is None:
+            syn = _SYNONYMS[lexicon] = _undirected(lexicon.to_json_dicts()[0])
+        return cls(syn, resources.neighbours, resources.vocab, dict(weights or DEFAULT_WEIGHTS))
 
     def features(self, original: str, observed: str) -> list[float]:
         """The feature vector of a pair, in :data:`FEATURES` order."""
@@ -124,8 +155,8 @@ class Relatedness:
         vocab = self.vocab
         return [
             1.0,
-            1.0 if observed in a else 0.0,
             math.log1p(len(a & b)),
+            len(a & b) / math.sqrt(len(a) * len(b)) if a and b else 0.0,
             1.0 if (observed in nb.get(original, ()) or original in nb.get(observed, ())) else 0.0,
             1.0 if stem(original) == stem(observed) else 0.0,
             float(Levenshtein.normalized_similarity(original, observed)),
@@ -153,7 +184,8 @@ def _undirected(forward: Mapping[str, Mapping[str, float]]) -> dict[str, frozens
     return {w: frozenset(s) for w, s in links.items()}
 
 
-_SHARED: dict[tuple[int, int], tuple[Any, Relatedness]] = {}
+# Each lexicon's undirected synonym sets, kept as long as the lexicon: building them takes seconds.
+_SYNONYMS: weakref.WeakKeyDictionary[SynonymLexicon, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
 
 
 def pairs_features(rel: Relatedness, pairs: Sequence[tuple[str, str]]) -> list[list[float]]:

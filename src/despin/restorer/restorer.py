@@ -24,9 +24,12 @@ from despin.errors import ConfigError
 from despin.lm.base import LanguageModel
 from despin.restorer.decoder import LN10, Arc, ArcKind, viterbi
 from despin.restorer.edit_model import EditModel
+from despin.restorer.first_stage import FirstStage
 from despin.restorer.footer import find_footer
-from despin.restorer.lattice import Lattice, LatticeBuilder, PageCounts
+from despin.restorer.lattice import Lattice, LatticeBuilder, Observation, PageCounts
 from despin.restorer.sources.base import CandidateKind
+from despin.restorer.sources.set import CandidateSet
+from despin.restorer.word_features import word_row
 from despin.text.normalize import lm_key
 from despin.text.tokenize import Token, sentences, tokenize
 from despin.types import EditKind, Footer
@@ -78,6 +81,7 @@ class RestoreOutcome:
     n_searched: int  # words the first stage sent to the search
     n_capital: int  # common words capitalised mid-sentence
     n_repeat: int  # immediate repeats
+    decoded: bool = True  # False: the first stage found too little evidence to decode the page
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,57 +94,89 @@ class _Window:
 
 
 class Restorer:
-    """Decode documents with a lattice builder (sources, edit model, first stage) and the Viterbi decoder.
+    """Decode documents: the first stage over every word, then the search and the Viterbi decoder where it points.
 
     Args:
         lm: an :class:`~despin.lm.base.LanguageModel`.
-        builder: builds each window's lattice.
+        builder: observes each window and builds its lattice.
+        first_stage: which words to search, and which pages to decode at all.
         config: search settings.
     """
 
-    def __init__(self, lm: LanguageModel, builder: LatticeBuilder, *, config: DecodeConfig | None = None) -> None:
+    def __init__(
+        self,
+        lm: LanguageModel,
+        builder: LatticeBuilder,
+        *,
+        first_stage: FirstStage | None = None,
+        config: DecodeConfig | None = None,
+    ) -> None:
         self.lm = lm
         self.builder = builder
         self.model: EditModel = builder.model
+        self.first_stage = first_stage or FirstStage()
         self.config = config or DecodeConfig()
+        self._observed: LRUCache[tuple[object, ...], Observation] = LRUCache(maxsize=WINDOW_CACHE_SIZE)
         self._windows: LRUCache[tuple[object, ...], _Window] = LRUCache(maxsize=WINDOW_CACHE_SIZE)
 
     @property
-    def candidates(self) -> object:
+    def candidates(self) -> CandidateSet:
         """The candidate set the lattice asks (for benchmarks and error analysis)."""
         return self.builder.candidates
 
-    def restore(self, text: str) -> RestoreOutcome:
-        """Decode ``text``; proposals carry offsets into ``text`` and are sorted and disjoint."""
+    def restore(self, text: str, *, decode: bool = False) -> RestoreOutcome:
+        """Decode ``text``; proposals carry offsets into ``text`` and are sorted and disjoint.
+
+        A page whose first-stage evidence is below the pre-screen is not decoded (no proposal, no
+        search features), unless ``decode``.
+        """
         footer = find_footer(text)
         body = text[: footer.start] if footer else text
         toks = tokenize(body)
         counts = Counter(lm_key(t.text) for t in toks if t.kind == "word")
         page = PageCounts(counts, sum(counts.values()))
-        proposals: list[Proposal] = []
-        rows: list[tuple[float, ...]] = []
-        n_searched = n_cap = n_rep = 0
+        windows: list[tuple[tuple[object, ...], Observation]] = []
         for s_lo, s_hi in sentences(body, toks):
             for lo in range(s_lo, s_hi, MAX_SENTENCE_TOKENS):
                 hi = min(s_hi, lo + MAX_SENTENCE_TOKENS)
-                win = self._window(body, toks, lo, hi, s_lo, page)
-                base, first = toks[lo].start, len(rows)
-                proposals.extend(
-                    replace(p, start=p.start + base, end=p.end + base, word=p.word + first) for p in win.proposals
-                )
-                rows.extend(win.rows)
-                n_searched, n_cap, n_rep = n_searched + win.n_searched, n_cap + win.n_capital, n_rep + win.n_repeat
-        return RestoreOutcome(tuple(proposals), footer, len(rows), tuple(rows), n_searched, n_cap, n_rep)
+                key = self._key(body, toks, lo, hi, s_lo, page)
+                obs = self._observed.get(key)
+                if obs is None:
+                    obs = self._observed[key] = self.builder.observe(toks, lo, hi, s_lo, page)
+                windows.append((key, obs))
+        cheap = [row for _, obs in windows for row in obs.cheap]
+        n_cap = sum(obs.n_capital for _, obs in windows)
+        n_rep = sum(obs.n_repeat for _, obs in windows)
+        stage = self.first_stage
+        q = stage.probabilities(cheap)
+        if not decode and cheap and stage.page_evidence(q) < stage.skip_below:
+            rows = tuple(tuple(word_row(row, None)) for row in cheap)
+            return RestoreOutcome((), footer, len(rows), rows, 0, n_cap, n_rep, decoded=False)
+        search = (q >= stage.gate).tolist()
+        proposals: list[Proposal] = []
+        rows_out: list[tuple[float, ...]] = []
+        n_searched = 0
+        first = 0
+        for key, obs in windows:
+            mask = tuple(
+                s or must for s, must in zip(search[first : first + len(obs.words)], obs.must_search, strict=True)
+            )
+            win = self._window(body, toks, obs, page, key, mask)
+            base = toks[obs.lo].start
+            proposals.extend(
+                replace(p, start=p.start + base, end=p.end + base, word=p.word + first) for p in win.proposals
+            )
+            rows_out.extend(win.rows)
+            n_searched += win.n_searched
+            first += len(obs.words)
+        return RestoreOutcome(tuple(proposals), footer, len(rows_out), tuple(rows_out), n_searched, n_cap, n_rep)
 
-    def _window(self, body: str, toks: list[Token], lo: int, hi: int, sent_start: int, page: PageCounts) -> _Window:
-        """Decode tokens ``lo:hi`` of a sentence starting at ``sent_start``; offsets relative to ``toks[lo]``.
-
-        A window's decoding depends on its text, on whether it starts the sentence, on the tokens just
-        outside it (which decide whether a capital is odd), and on the page counts of its words, so
-        the result is cached under those: a document's second pass decodes only what changed.
-        """
+    @staticmethod
+    def _key(body: str, toks: list[Token], lo: int, hi: int, sent_start: int, page: PageCounts) -> tuple[object, ...]:
+        """What a window's observation depends on: its text, whether it starts the sentence, the tokens just
+        outside it (which decide whether a capital is odd), and the page counts of its words."""
         words = [lm_key(t.text) for t in toks[lo:hi] if t.kind == "word"]
-        key = (
+        return (
             body[toks[lo].start : toks[hi - 1].end],
             toks[lo - 1].text if lo > sent_start else "",
             toks[hi].text if hi < len(toks) else "",
@@ -148,20 +184,32 @@ class Restorer:
             tuple(page.counts.get(w, 0) for w in words),
             page.n_words.bit_length(),
         )
-        hit = self._windows.get(key)
+
+    def _window(
+        self,
+        body: str,
+        toks: list[Token],
+        obs: Observation,
+        page: PageCounts,
+        key: tuple[object, ...],
+        mask: tuple[bool, ...],
+    ) -> _Window:
+        """Decode one observed window, searching the words in ``mask``; cached, so a second pass decodes only what changed."""
+        hit = self._windows.get((key, mask))
         if hit is not None:
             return hit
-        lat = self.builder.build(toks, lo, hi, sent_start, page)
+        lat = self.builder.build(toks, obs, page, mask)
         proposals: list[Proposal] = []
         if lat.searched:
             path = viterbi(
                 self.lm, lat.arcs_at, lm_weight=self.model.lm_weight, beam=self.config.beam, transitions=lat.transitions
             )
-            proposals = self._proposals(body, toks, lo, sent_start, lat, path)
-        base = toks[lo].start
+            proposals = self._proposals(body, toks, obs.lo, obs.sent_start, lat, path)
+            proposals = self._local_proposals(body, toks, obs.lo, obs.sent_start, lat, proposals)
+        base = toks[obs.lo].start
         rel = tuple(replace(p, start=p.start - base, end=p.end - base) for p in proposals)
         rows = tuple(tuple(r) for r in lat.rows)
-        hit = self._windows[key] = _Window(rel, rows, len(lat.searched), lat.n_capital, lat.n_repeat)
+        hit = self._windows[(key, mask)] = _Window(rel, rows, len(lat.searched), lat.n_capital, lat.n_repeat)
         return hit
 
     def _proposals(
@@ -229,6 +277,58 @@ class Restorer:
                     )
                 )
         return out
+
+    def _local_proposals(
+        self, body: str, toks: list[Token], lo: int, sent_start: int, lat: Lattice, path_proposals: list[Proposal]
+    ) -> list[Proposal]:
+        """The path's proposals, plus the best other reading of every searched word the path kept.
+
+        Whether a word was changed is the word model's call, which sees more than the decoder's keep
+        cost; where the path kept a word, its best alternative in the observed context is what an edit
+        would write, with its share of the readings other than keeping.
+        """
+        taken = [(p.start, p.end) for p in path_proposals]
+        out = list(path_proposals)
+        word_of = {p: i for i, p in enumerate(lat.words)}
+        for s in lat.searched:
+            best = s.best
+            if best is None:
+                continue
+            k = lo + s.position
+            tok = toks[k]
+            last = toks[k + best.length - 1]
+            start = toks[k - 1].end if best.kind is ArcKind.REPEAT else tok.start
+            if any(a < last.end and start < b for a, b in taken):
+                continue
+            others = s.readings[1:]
+            top = max(r.score for r in others)
+            share = math.exp(best.score - top) / math.fsum(math.exp(r.score - top) for r in others)
+            word = word_of[s.position]
+            observed = body[start : last.end]
+            if best.kind is ArcKind.REPEAT:
+                out.append(Proposal(start, tok.end, observed, "", EditKind.REPEAT, word, share))
+            elif best.candidate is not None and best.candidate.kind is CandidateKind.CASE:
+                out.append(Proposal(start, tok.end, observed, observed.lower(), EditKind.CASE, word, share))
+            elif best.candidate is not None:
+                odd = lat.odd[s.position]
+                restored = match_case(best.candidate.original, tok.text, first=(k == sent_start), odd=odd)
+                if restored == observed:
+                    continue
+                out.append(
+                    Proposal(
+                        start,
+                        last.end,
+                        observed,
+                        restored,
+                        EditKind.SYNONYM,
+                        word,
+                        share,
+                        key=lat.keys[s.position] if best.length == 1 else "",
+                        case_fallback=odd and best.length == 1 and not beside_capital(toks, k),
+                    )
+                )
+            taken.append((start, last.end))
+        return sorted(out, key=lambda p: (p.start, p.end))
 
 
 def beside_capital(toks: list[Token], k: int) -> bool:

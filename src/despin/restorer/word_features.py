@@ -38,6 +38,8 @@ _N_KINDS = len(KIND_INDEX)
 # Offsets of the candidate features that the summary copies (see CANDIDATE_FEATURES).
 _CHANNEL, _RELATED, _FREQ = _N_KINDS, _N_KINDS + 1, _N_KINDS + 2
 _NO_GAIN = -30.0
+# LM gains are capped: past this, an unknown word's penalty (a name, a foreign word) says no more.
+MAX_GAIN = 15.0
 
 
 def word_row(cheap: Sequence[float], searched: Searched | None) -> list[float]:
@@ -53,9 +55,9 @@ def word_row(cheap: Sequence[float], searched: Searched | None) -> list[float]:
     best_gain = second_gain = _NO_GAIN
     if others:
         best = others[0]
-        best_gain = (best.lm - keep.lm) * LN10
+        best_gain = min((best.lm - keep.lm) * LN10, MAX_GAIN)
         if len(others) > 1:
-            second_gain = (others[1].lm - keep.lm) * LN10
+            second_gain = min((others[1].lm - keep.lm) * LN10, MAX_GAIN)
         if best.kind is ArcKind.REPEAT:
             best_repeat = 1.0
         elif best.candidate is not None:

@@ -189,16 +189,24 @@ def training_documents(data_dir: Path, *, per_corpus: int, seed: int) -> list[Co
 def fit_bundle_models(out: Path, data_dir: Path, *, seed: int, per_corpus: int, log: Log) -> dict[str, Any]:
     """Fit the edit, word and page models of the bundle in ``out`` on zoo spins of calib pages; write detector.json."""
     from despin.training.fit import fit_models
+    from despin.training.relatedness import fit_relatedness
     from despin.training.zoo_positions import training_positions
 
     model = Model.load(out, verify=False)
     zoo = training_zoo(data_dir, model, seed=seed)
+    # Families drawn from our own neighbour lists would teach the check that neighbours are all it takes.
+    tables = [f.table for f in zoo.values() if f.table_kind != "neighbours"]
+    relatedness = fit_relatedness(model.lexicon, tables, model.vocab, model.neighbours, seed=seed)
+    _update_detector_file(out, relatedness=relatedness)
+    log(f"relatedness: {relatedness}")
+    model = Model.load(out, verify=False)  # the LM-fill source reads the fitted check
     docs = training_documents(data_dir, per_corpus=per_corpus, seed=seed)
     table = training_positions(model, docs, zoo, seed=seed, log=log)
     log(f"training positions: {len(table.doc)} words of {len(table.doc_meta)} pages")
     fitted = fit_models(table.arrays(), table.doc_meta, seed=seed)
     _update_detector_file(out, **fitted.to_dict())
-    log(f"page threshold {fitted.page.threshold:.4f}, gate {fitted.edit.gate:.3f}")
+    stage = fitted.first_stage
+    log(f"page threshold {fitted.page.threshold:.4f}, gate {stage.gate:.3f}, pre-screen below {stage.skip_below:.2f}")
     return fitted.to_dict()
 
 

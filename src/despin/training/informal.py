@@ -32,8 +32,8 @@ for _form, _standards in SLANG.items():
 TYPO_RATE = (0.0, 0.02)  # share of words misspelt, drawn per page
 SLANG_RATE = (0.0, 0.3)  # share of the slang table's standard words written colloquially
 HEADING_SHARE = 0.4
-EMPHASIS_SHARE = 0.3
-REDUPLICATION_SHARE = 0.2
+EMPHASIS = (0, 3)  # words capitalised for emphasis, drawn per page
+REDUPLICATIONS = (0, 2)  # reduplications written with a space, drawn per page
 
 
 def informalize(text: str, rng: random.Random) -> str:
@@ -42,8 +42,8 @@ def informalize(text: str, rng: random.Random) -> str:
     typo_rate = rng.uniform(*TYPO_RATE)
     slang_rate = rng.uniform(*SLANG_RATE)
     words = [i for i, t in enumerate(toks) if t.kind == "word"]
-    emphasis = rng.choice(words) if words and rng.random() < EMPHASIS_SHARE else -1
-    redup = rng.choice(words) if words and rng.random() < REDUPLICATION_SHARE else -1
+    emphasis = set(rng.sample(words, min(len(words), rng.randint(*EMPHASIS))))
+    redup = set(rng.sample(words, min(len(words), rng.randint(*REDUPLICATIONS))))
     out: list[str] = []
     pos = 0
     for i, tok in enumerate(toks):
@@ -58,9 +58,9 @@ def informalize(text: str, rng: random.Random) -> str:
             elif len(word) > 4 and rng.random() < typo_rate:
                 typo = misspell(low, seed=rng.randrange(1 << 30))
                 word = typo.capitalize() if word[:1].isupper() else typo
-            if i == emphasis and word.islower() and len(word) > 4:
+            if i in emphasis and word.islower() and len(word) > 4:
                 word = word.capitalize()
-            if i == redup:
+            if i in redup:
                 word = f"{word} {word.lower()}"
         out.append(word)
     out.append(text[pos:])

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from despin.detector.evidence import MAX_LR, PageModel, words_llr
+from despin.detector.evidence import PageModel
 from despin.detector.word_model import WordModel
+from despin.likelihood import words_llr
 
 # On calib; the target is 1% on unseen text, and a few hundred pages per register are noisy.
 MAX_FPR = 0.005
@@ -21,13 +22,13 @@ MAX_FPR = 0.005
 
 def page_llrs(words: WordModel, probs: np.ndarray, doc: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
     """Each document's words' LLR and estimated spin rate, from its words' P(changed)."""
-    lr = np.minimum(words.likelihood_ratios(probs), MAX_LR)
+    lr = words.likelihood_ratios(probs)
     order = np.argsort(doc, kind="stable")
     bounds = np.searchsorted(doc[order], np.arange(n_docs + 1))
     llr = np.zeros(n_docs)
     rate = np.zeros(n_docs)
     for i in range(n_docs):
-        llr[i], rate[i] = words_llr(lr[order[bounds[i] : bounds[i + 1]]].tolist())
+        llr[i], rate[i] = words_llr(lr[order[bounds[i] : bounds[i + 1]]])
     return llr, rate
 
 

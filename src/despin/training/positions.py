@@ -112,7 +112,8 @@ def add_document(
     for s_lo, s_hi in sentences(body, toks):
         for lo in range(s_lo, s_hi, MAX_SENTENCE_TOKENS):
             hi = min(s_hi, lo + MAX_SENTENCE_TOKENS)
-            lat = builder.build(toks, lo, hi, s_lo, page, search_all=True)
+            obs = builder.observe(toks, lo, hi, s_lo, page)
+            lat = builder.build(toks, obs, page, [True] * len(obs.words))
             for searched in lat.searched:
                 tok = toks[lo + searched.position]
                 syn = synonyms.get(tok.start)

@@ -1,4 +1,4 @@
-"""Fit the word model: gradient-boosted trees over every word's evidence row, exported for :mod:`despin.detector.trees`.
+"""Fit the word model: gradient-boosted trees over every word's evidence row, exported for :mod:`despin.trees`.
 
 The rows are what the restorer computes at run time (:func:`despin.restorer.word_features.word_row`):
 the cheap features of every word and, for the words the fitted gate searches, a summary of their
@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from despin.detector.trees import TreeEnsemble
 from despin.detector.word_model import WordModel
 from despin.restorer.edit_model import KIND_INDEX
-from despin.restorer.word_features import SEARCH_FEATURES, WORD_FEATURES
+from despin.restorer.word_features import MAX_GAIN, SEARCH_FEATURES, WORD_FEATURES
 from despin.training.edit_model import _x_matrix
 from despin.training.positions import LM_COL, N_KEEP, REPEAT_COL
+from despin.trees import TreeEnsemble
 
 N_KINDS = len(KIND_INDEX)
 NO_GAIN = -30.0
@@ -73,9 +73,9 @@ def evidence_rows(arrays: Mapping[str, np.ndarray], theta: np.ndarray, searched:
     block[:, 1] = NO_GAIN
     block[:, 2] = NO_GAIN
     bi = best_idx[has_best]
-    block[has_best, 1] = (rows[bi, LM_COL] - keep_lm[has_best]) * np.log(10.0)
+    block[has_best, 1] = np.minimum((rows[bi, LM_COL] - keep_lm[has_best]) * np.log(10.0), MAX_GAIN)
     si = second_idx[has_second]
-    block[has_second, 2] = (rows[si, LM_COL] - keep_lm[has_second]) * np.log(10.0)
+    block[has_second, 2] = np.minimum((rows[si, LM_COL] - keep_lm[has_second]) * np.log(10.0), MAX_GAIN)
     cand = rows[bi, N_KEEP : N_KEEP + N_KINDS + 3]
     is_repeat = rows[bi, REPEAT_COL] > 0
     kinds = cand[:, :N_KINDS] * (~is_repeat)[:, None]
@@ -88,7 +88,7 @@ def evidence_rows(arrays: Mapping[str, np.ndarray], theta: np.ndarray, searched:
     return out
 
 
-def export_trees(clf: Any) -> TreeEnsemble:
+def export_trees(clf: Any, n_features: int = len(WORD_FEATURES)) -> TreeEnsemble:
     """A fitted ``HistGradientBoostingClassifier`` (binary, numeric features) as a :class:`TreeEnsemble`."""
     trees = []
     for (predictor,) in clf._predictors:
@@ -108,17 +108,22 @@ def export_trees(clf: Any) -> TreeEnsemble:
             ]
         )
     baseline = float(np.ravel(clf._baseline_prediction)[0])
-    return TreeEnsemble.from_nodes(len(WORD_FEATURES), baseline, trees)
+    return TreeEnsemble.from_nodes(n_features, baseline, trees)
 
 
-def fit_word_model(rows: np.ndarray, changed: np.ndarray, *, seed: int = 0) -> WordModel:
-    """Trees of P(changed) over ``rows``, and the base rate of the training words."""
+def fit_trees(x: np.ndarray, y: np.ndarray, *, seed: int = 0, params: Mapping[str, Any] | None = None) -> TreeEnsemble:
+    """Gradient-boosted trees of ``y`` on ``x`` (scikit-learn), exported for numpy evaluation."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     # One OpenMP thread: on a shared machine its threads spin-wait for each other, and one fit took
     # over an hour of wall time where a single thread takes about a minute.
     with threadpool_limits(1):
-        clf = HistGradientBoostingClassifier(random_state=seed, **TREE_PARAMS).fit(rows, changed)
+        clf = HistGradientBoostingClassifier(random_state=seed, **(params or TREE_PARAMS)).fit(x, y)
+    return export_trees(clf, x.shape[1])
+
+
+def fit_word_model(rows: np.ndarray, changed: np.ndarray, *, seed: int = 0) -> WordModel:
+    """Trees of P(changed) over ``rows``, and the base rate of the training words."""
     base = float(np.clip(changed.mean(), 1e-4, 1 - 1e-4))
-    return WordModel(export_trees(clf), base)
+    return WordModel(fit_trees(rows, changed, seed=seed), base)

@@ -33,7 +33,7 @@ CLEAN_FOOTER_SHARE = 0.15
 SPUN_FOOTER_SHARE = 0.3
 # Share of pages (clean, and before spinning) written informally: typos, slang, a heading, an emphasis
 # capital (:mod:`despin.training.informal`), as blogs and small sites are.
-INFORMAL_SHARE = 0.3
+INFORMAL_SHARE = 0.5
 
 
 def without_pairs(lexicon: SynonymLexicon, table: SynonymLexicon) -> SynonymLexicon:

@@ -15,7 +15,7 @@ from despin.restorer.relatedness import Relatedness
 from despin.restorer.sources.base import Candidate, CandidateKind, SourceResources, register_source
 
 # Fills asked for per slot, and the relatedness a fill needs to be proposed.
-FILLS = 100
+FILLS = 50
 MIN_RELATEDNESS = 0.5
 # P(observed | original) of a fill, before its relatedness: as weak as a distributional neighbour.
 FILL_CHANNEL = 0.05
@@ -34,9 +34,9 @@ class LmFillSource:
         if " " in observed:
             return []
         out: list[Candidate] = []
-        related = self.relatedness.score
+        related, plausible = self.relatedness.score, self.relatedness.plausible
         for word, _ in self.filler.fills(left, right, FILLS):
-            if word == observed:
+            if word == observed or not plausible(word, observed):
                 continue
             r = related(word, observed)
             if r >= MIN_RELATEDNESS:
