@@ -178,7 +178,7 @@ class LatticeBuilder:
 
     # -- the first stage's view: one LM pass ------------------------------------------------------
     def observe(self, toks: list[Token], lo: int, hi: int, sent_start: int, page: PageCounts) -> Observation:
-        """Tokens ``lo:hi`` of a sentence that starts at ``sent_start`` after one LM pass: each word's cheap features."""
+        """Tokens ``lo:hi`` of a sentence starting at ``sent_start``, after one LM pass: each word's cheap features."""
         keys = [
             NUM if t.kind == "number" else (t.text.lower() if t.text.isascii() else lm_key(t.text)) for t in toks[lo:hi]
         ]

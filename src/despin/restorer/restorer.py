@@ -194,7 +194,7 @@ class Restorer:
         key: tuple[object, ...],
         mask: tuple[bool, ...],
     ) -> _Window:
-        """Decode one observed window, searching the words in ``mask``; cached, so a second pass decodes only what changed."""
+        """Decode one observed window, searching the words in ``mask``; cached (a second pass decodes what changed)."""
         hit = self._windows.get((key, mask))
         if hit is not None:
             return hit
