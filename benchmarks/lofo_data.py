@@ -19,7 +19,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from benchmarks.config import CACHE_DIR, BenchConfig
 from benchmarks.datasets import CleanDoc, sample_clean
@@ -31,6 +31,7 @@ from despin.training.positions import PositionTable, add_document
 from despin.training.zoo_positions import training_positions, without_pairs
 from despin.types import Spin
 
+T = TypeVar("T")
 # Bump when positions or spins change, so stale caches are never read.
 DATA_VERSION = 2
 LOW_RATE, MID_RATE = 0.03, 0.10
@@ -62,10 +63,11 @@ def _key(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-def _cached(path: Path, make: Callable[[], Any]) -> Any:
+def _cached(path: Path, make: Callable[[], T]) -> T:
     if path.is_file():
         with open(path, "rb") as fh:
-            return pickle.load(fh)
+            cached: T = pickle.load(fh)
+            return cached
     value = make()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

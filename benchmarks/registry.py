@@ -50,6 +50,7 @@ BENCHMARKS: dict[str, str] = {
     "lofo": "benchmarks.lofo",
     "scale": "benchmarks.scale",
     "serve": "benchmarks.serve",
+    "speed": "benchmarks.speed",
     "startup": "benchmarks.startup",
     "trace": "benchmarks.trace",
     "trace_long": "benchmarks.trace_long",

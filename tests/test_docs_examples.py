@@ -189,11 +189,11 @@ def _despin(cwd: Path, *args: str) -> str:
 
 
 # A page of the same content farm as examples/spun.txt (tests/texts.py's flood article, spun with
-# the swaps the farm made there: "di" -> "ke", "setelah" -> "bakda", "kota" -> "bandar", "yang" -> "nan").
+# the swaps the farm made there: "di" -> "ke", "setelah" -> "bakda", "kota" -> "bandar", "dari" -> "melewati").
 OTHER_PAGE = (
     "Banjir merendam ratusan rumah ke Jakarta Timur bakda hujan deras mengguyur ibu bandar sejak malam. "
-    "Petugas pemadam kebakaran membantu warga mengungsi ke tempat nan lebih aman. Ketinggian air "
-    "mencapai satu meter ke beberapa titik.\n"
+    "Petugas pemadam kebakaran membantu warga mengungsi melewati rumah mereka ke tempat yang lebih aman. "
+    "Ketinggian air mencapai satu meter ke beberapa titik.\n"
 )
 
 

@@ -64,7 +64,7 @@ def test_tokens_never_cross_whitespace(a: str, b: str) -> None:
 
 # ----------------------------------------------------------------------------- decoder
 
-VOCAB = ["pemerintah", "akan", "membangun", "jalan", "baru", "di", "kota", "itu", "raya", "anyar", "bakal", ","]
+VOCAB = ["pemerintah", "akan", "membangun", "jalan", "baru", "di", "kota", "itu", "raya", "anyar", "segera", ","]
 
 
 @st.composite

@@ -90,7 +90,7 @@ NATURAL_SWAPS: dict[str, tuple[str, ...]] = {
     "atau": ("ataupun",),
     "serta": ("beserta",),
     "terhadap": ("kepada", "pada"),
-    "harus": ("mesti", "wajib"),
+    "harus": ("wajib",),
     "sedang": ("tengah", "lagi"),
     "kembali": ("balik",),
     "bersama": ("bareng", "beserta"),
