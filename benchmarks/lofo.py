@@ -175,6 +175,25 @@ def _farm_article(model: Model, scorer: Model, docs: Sequence[CleanDoc], seed: i
     return {"pages": rows, "n_meeting_target": len(ok), "n": len(rows)}
 
 
+def _oracle(
+    model: Model, families: Mapping[str, SpinnerFamily], cut: Sequence[str], bench: BenchConfig, n_news: int
+) -> dict[str, Any]:
+    """Oracle candidate recall per source and in union, per family and split, and on real dev pairs."""
+    from benchmarks.lofo_oracle import family_recall, real_pairs_recall
+    from benchmarks.real import load_pages
+
+    out: dict[str, Any] = {}
+    for split in SPLITS:
+        sample = BenchConfig(suite=bench.suite, seed=bench.seed, sample_size=n_news, splits=(split,))
+        news = [d.text for d in sample_clean(sample) if d.register == "news" and d.split == split][:n_news]
+        out[split] = {
+            name: family_recall(model, fam, news, cut=name in cut, seed=bench.seed) for name, fam in families.items()
+        }
+    real = [(p.text, p.original_text) for p in load_pages(split="dev", label="spun") if p.original_text]
+    out["real_dev_pairs"] = real_pairs_recall(model, real)
+    return out
+
+
 def _real_pages(model: Model) -> dict[str, Any]:
     from benchmarks.real import load_pages
     from benchmarks.zoo_sources import THESAURUS_TYPES, load_real_pages
@@ -235,6 +254,7 @@ def run(cfg: LofoConfig) -> dict[str, Any]:
         log(f"{split}: scored")
     all_model = model.with_models(fits["all"].edit, fits["all"].first_stage, fits["all"].words, fits["all"].page)
     result["real_pages"] = _real_pages(all_model)
+    result["oracle"] = _oracle(model, families, sorted(zoo), bench, cfg.n_news)
     result["farm_article"] = {}
     for split in SPLITS:
         sample = BenchConfig(suite=bench.suite, seed=bench.seed, sample_size=cfg.n_restore, splits=(split,))
@@ -345,6 +365,18 @@ def render(result: dict[str, Any]) -> str:
             ],
         )
     ]
+    from benchmarks.lofo_oracle import table
+
+    for split in SPLITS:
+        header, rows_ = table(result["oracle"][split])
+        lines += [
+            "",
+            f"## Oracle candidate recall, {split} (zoo families with their pairs cut)",
+            "",
+            md_table(header, rows_),
+        ]
+    header, rows_ = table({"real dev pairs": result["oracle"]["real_dev_pairs"]})
+    lines += ["", "## Oracle candidate recall on pairs aligned from real dev pages", "", md_table(header, rows_)]
     lines += ["", "## Real pages", ""]
     rp = result["real_pages"]
     lines += [

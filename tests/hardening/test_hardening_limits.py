@@ -20,7 +20,8 @@ import pytest
 import despin
 from conftest import SOURCES, needs_model
 from despin.model.bundle import Model
-from despin.restorer.restorer import MAX_SENTENCE_TOKENS, WORD_CACHE_SIZE, Restorer
+from despin.restorer.lattice import WORD_CACHE_SIZE, LatticeBuilder
+from despin.restorer.restorer import MAX_SENTENCE_TOKENS
 from despin.text import sentences, tokenize
 
 WORDS = [w.strip(".,") for w in " ".join(SOURCES.values()).split()]
@@ -49,16 +50,17 @@ def test_a_sentence_without_breaks_is_decoded_in_windows_of_at_most_120_tokens(
     toks = tokenize(text)
     assert sentences(text, toks) == [(0, len(toks))]  # one sentence of 3,000 tokens
     windows: list[tuple[int, int]] = []
-    real_arcs = Restorer._arcs
+    real_observe = LatticeBuilder.observe
 
-    def spy(self: Restorer, toks: list[Any], lo: int, hi: int, sent_start: int) -> Any:
+    def spy(self: LatticeBuilder, toks: list[Any], lo: int, hi: int, sent_start: int, page: Any) -> Any:
         windows.append((lo, hi))
-        return real_arcs(self, toks, lo, hi, sent_start)
+        return real_observe(self, toks, lo, hi, sent_start, page)
 
-    monkeypatch.setattr(Restorer, "_arcs", spy)
+    monkeypatch.setattr(LatticeBuilder, "observe", spy)
     restorer = model.restorer()
     restorer._windows.clear()  # decode every window, none from the cache
-    restorer.restore(text)  # one decoding pass
+    restorer._observed.clear()
+    restorer.restore(text, decode=True)  # one decoding pass
     assert max(hi - lo for lo, hi in windows) <= MAX_SENTENCE_TOKENS == 120
     assert windows[0][0] == 0 and windows[-1][1] == len(toks)
     assert all(a[1] == b[0] for a, b in zip(windows, windows[1:], strict=False))  # they tile the sentence
@@ -72,6 +74,7 @@ def test_restore_time_grows_linearly_with_length(model: Model, make: Callable[[i
 
     def cold_detect(text: str) -> None:
         windows.clear()  # decoded windows are cached: time the decoding itself, not a cache hit
+        model.restorer()._observed.clear()
         despin.detect(text, model=model)
 
     cold_detect(small)  # warm the word caches
@@ -137,10 +140,10 @@ def test_the_tokenizer_regex_has_no_catastrophic_backtracking(text: str) -> None
 
 @needs_model
 def test_the_restorers_word_caches_are_bounded(model: Model) -> None:
-    restorer = model.restorer()
+    builder = model.restorer().builder
     for i in range(250_000):
-        restorer._unigram(f"zq{i:x}")  # what _arcs does for every new word of every document
-    assert restorer._unigram.cache_info().currsize <= WORD_CACHE_SIZE == 200_000
+        builder.unigram(f"zq{i:x}")  # what observe() does for every new word of every document
+    assert builder.unigram.cache_info().currsize <= WORD_CACHE_SIZE == 200_000
 
 
 _TRACE_RSS = """

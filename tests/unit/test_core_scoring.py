@@ -66,3 +66,24 @@ def test_models_round_trip_and_malformed_ones_are_refused() -> None:
         EditModel.from_dict(bad)
     with pytest.raises(ModelError, match="feature list differs"):
         WordModel.from_dict({"features": ["fit"], "base_rate": 0.1, "trees": None})
+
+
+def test_first_stage_round_trips_and_skips_pages_below_its_pre_screen() -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from despin.restorer.edit_model import CHEAP_FEATURES
+    from despin.restorer.first_stage import FirstStage
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(2000, len(CHEAP_FEATURES)))
+    y = x[:, CHEAP_FEATURES.index("odd_capital")] > 1.0  # the only signal: an odd capital
+    trees = export_trees(HistGradientBoostingClassifier(max_iter=30).fit(x, y), len(CHEAP_FEATURES))
+    stage = FirstStage(trees, base_rate=float(y.mean()), gate=0.3, skip_below=1.0)
+    again = FirstStage.from_dict(json.loads(json.dumps(stage.to_dict())))
+    np.testing.assert_array_equal(again.probabilities(x[:50]), stage.probabilities(x[:50]))
+    clean_page = x[~y][:300]
+    odd_page = np.concatenate([x[~y][:280], x[y][:20]])
+    assert stage.page_evidence(stage.probabilities(clean_page)) < stage.skip_below
+    assert stage.page_evidence(stage.probabilities(odd_page)) > stage.skip_below
+    with pytest.raises(ModelError, match="feature list differs"):
+        FirstStage.from_dict({**stage.to_dict(), "features": ["fit"]})

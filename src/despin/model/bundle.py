@@ -43,12 +43,8 @@ if TYPE_CHECKING:
     from despin.lm.fills import SlotFiller
 
 FORMAT_VERSION = 3
-# Format 2 bundles (no slot-fill table, a logistic detector) still load: the LM-fill source is off
-# and the edit and page models take their defaults.
-READABLE_FORMATS = (2, 3)
 RESTORER_CACHE_SIZE = 8
-REQUIRED_FILES = ("lm.binary", "vocab.json.gz", "lexicon.json.gz", "neighbours.json.gz", "detector.json")
-OPTIONAL_FILES = ("fills.npz",)
+REQUIRED_FILES = ("lm.binary", "vocab.json.gz", "lexicon.json.gz", "neighbours.json.gz", "fills.npz", "detector.json")
 DEFAULT_PATH = Path(__file__).parent / "default"
 
 
@@ -107,7 +103,7 @@ class Model:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise ModelError(f"{manifest_path} is not valid JSON: {exc}") from None
-        if manifest.get("format_version") not in READABLE_FORMATS:
+        if manifest.get("format_version") != FORMAT_VERSION:
             raise ModelError(
                 f"{path}: bundle format {manifest.get('format_version')!r}, this despin reads {FORMAT_VERSION}"
             )
@@ -168,14 +164,12 @@ class Model:
         return SpellingChannel(self.vocab)
 
     @cached_property
-    def filler(self) -> SlotFiller | None:
-        """The slot-fill table of the LM-fill candidate source (None in a bundle without one)."""
+    def filler(self) -> SlotFiller:
+        """The slot-fill table of the LM-fill candidate source."""
         import numpy as np
 
         from despin.lm.fills import SlotFiller
 
-        if not (self.path / "fills.npz").is_file():
-            return None
         with np.load(self.path / "fills.npz") as arrays:
             return SlotFiller.from_saved({k: arrays[k] for k in arrays.files})
 

@@ -77,11 +77,14 @@ class DocumentRestorer:
             remove_footer: drop a spinner's source footer when the words change.
             force: change the words even when the detection says the text is not spun.
         """
-        outcome = self.restorer.restore(text, decode=force)
+        outcome = self.restorer.restore(text)
         detection, rate, lrs = self.judge(outcome)
         act = force or detection.is_spun
         if not act:
             return Restoration(text=text, edits=(), detection=detection, footer=outcome.footer)
+        if not outcome.decoded:  # forced on a page the first stage cleared: decode it, keep its detection
+            outcome = self.restorer.restore(text, decode=True)
+            _, rate, lrs = self.judge(outcome)
         rate = max(rate, FORCED_RATE) if force and not detection.is_spun else rate
         edits = self._round(outcome, lrs, rate, remove_footer=remove_footer)
         current, composed = text, edits

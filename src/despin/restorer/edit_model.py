@@ -39,7 +39,8 @@ CHEAP_FEATURES: tuple[str, ...] = (
     "log_count",  # ln(1 + corpus count)
     "spin_prior",  # ln of how often spinners write it (thesaurus mass from its originals) over how often it is seen
     "has_originals",  # the thesaurus (or a learned table) lists originals for it
-    "odd_capital",  # a common word written with a capital in mid-sentence
+    "odd_capital",  # a common word written with a capital in mid-sentence, between lower-case words
+    "odd_beside_capital",  # the same beside another capital (a title, a name, or a spinner's capitals in a row)
     "repeat",  # the same word as the one before it
     "overuse",  # ln of its count on the page over what its corpus frequency predicts
     "short",  # three letters or fewer
@@ -79,6 +80,7 @@ _DEFAULT_CANDIDATE = {
     "log_channel": 1.0,
 }
 ODD_CAPITAL = CHEAP_FEATURES.index("odd_capital")
+ODD_BESIDE_CAPITAL = CHEAP_FEATURES.index("odd_beside_capital")
 REPEAT = CHEAP_FEATURES.index("repeat")
 
 

@@ -153,28 +153,34 @@ class LatticeBuilder:
         )
 
     # -- capitals ---------------------------------------------------------------------------------
-    def odd_capital(self, toks: list[Token], k: int, sent_start: int) -> bool:
-        """A common word written with a capital in mid-sentence, as spinners do, rather than a name."""
+    def odd_capital(self, toks: list[Token], k: int, sent_start: int) -> tuple[bool, bool]:
+        """Whether a word is a common word capitalised in mid-sentence, as spinners write: (alone, beside a capital).
+
+        Alone, a word that clean text almost never capitalises between lower-case words is odd. Beside
+        another capital it may be part of a name or a title ("Drama Penggerebekan"), which people write,
+        or a spinner's capital next to a name or another of its capitals: it is odd when clean text almost
+        never capitalises it even there, and the models weigh the two cases apart.
+        """
         tok = toks[k]
         if k == sent_start or tok.kind != "word" or not tok.text[:1].isupper() or tok.text.isupper():
-            return False
+            return False, False
         prev = toks[k - 1]
         if prev.kind != "word" and prev.text in _OPENERS:
-            return False  # a quote, a parenthesis, a dateline or a list item starts
+            return False, False  # a quote, a parenthesis, a dateline or a list item starts
         nxt = toks[k + 1] if k + 1 < len(toks) else None
-        # Beside another capital we are inside a name or a title ("Drama Penggerebekan"), which people
-        # write; a sentence's first word counts only if it is itself often part of names ("Menteri").
-        if (
+        # A sentence's first word counts as a neighbouring capital only if it is itself often part of names.
+        beside = (
             prev.kind == "word"
             and prev.text[:1].isupper()
             and (k - 1 != sent_start or self.case_share.get(lm_key(prev.text), (1.0, 1.0))[1] > NAME_START_SHARE)
-        ) or (nxt is not None and nxt.kind == "word" and nxt.text[:1].isupper()):
-            return False
+        ) or (nxt is not None and nxt.kind == "word" and nxt.text[:1].isupper())
         key = lm_key(tok.text)
         shares = self.case_share.get(key)
         if shares is None:  # too rare to know how it is written: odd if it is a word spinners emit
-            return bool(self.candidates.lexicon.originals(key))
-        return shares[0] < ODD_CAPITAL_SHARE
+            odd = bool(self.candidates.lexicon.originals(key))
+        else:
+            odd = (shares[1] if beside else shares[0]) < ODD_CAPITAL_SHARE
+        return odd and not beside, odd and beside
 
     # -- the first stage's view: one LM pass ------------------------------------------------------
     def observe(self, toks: list[Token], lo: int, hi: int, sent_start: int, page: PageCounts) -> Observation:
@@ -212,7 +218,8 @@ class LatticeBuilder:
                 continue
             word = keys[p]
             capital = not title and k != sent_start and tok.text[:1].isupper()
-            odd = obs.odd[p] = capital and self.odd_capital(toks, k, sent_start)
+            alone, beside = self.odd_capital(toks, k, sent_start) if capital else (False, False)
+            odd = obs.odd[p] = alone or beside
             obs.n_capital += odd
             repeat = p > 0 and word == keys[p - 1] and toks[k - 1].kind == "word"
             obs.n_repeat += repeat
@@ -227,7 +234,8 @@ class LatticeBuilder:
                     log_count,
                     spin_prior,
                     float(has_originals or in_table),
-                    float(odd),
+                    float(alone),
+                    float(beside),
                     float(repeat),
                     overuse,
                     float(len(word) <= 3),

@@ -44,6 +44,7 @@ __all__ = [
     "SpinnerFamily",
     "ZooSources",
     "build_zoo",
+    "common_table",
     "misspell",
     "misspelt_table",
     "multiword_table",
@@ -229,6 +230,25 @@ def multiword_table(lexicon: SynonymLexicon, *, max_words: int = 3) -> SynonymLe
     return SynonymLexicon.from_pairs(pairs)
 
 
+def common_table(
+    lexicon: SynonymLexicon, vocab: Mapping[str, int], *, min_original: int = 200, min_replacement: int = 50, k: int = 3
+) -> SynonymLexicon:
+    """Natural swaps from the thesaurus: each common word -> its ``k`` most frequent one-word synonyms.
+
+    Many real spinners' tables list the synonyms a writer would reach for, not a thesaurus's rarest
+    ones, so their swaps read as plain Indonesian; this table is such a spinner's. Words below
+    ``min_original`` (originals) or ``min_replacement`` (replacements) corpus occurrences are left out.
+    """
+    pairs: list[tuple[str, str, float]] = []
+    for w in lexicon.words():
+        if " " in w or vocab.get(w, 0) < min_original:
+            continue
+        syns = [s for s in lexicon.synonyms(w) if " " not in s and vocab.get(s, 0) >= min_replacement]
+        syns.sort(key=lambda s: (-vocab.get(s, 0), s))
+        pairs.extend((w, s, 1.0) for s in syns[:k])
+    return SynonymLexicon.from_pairs(pairs)
+
+
 def neighbour_table(
     neighbours: Mapping[str, Iterable[str]],
     *,
@@ -362,6 +382,7 @@ def build_zoo(sources: ZooSources, *, seed: int = 0) -> dict[str, SpinnerFamily]
         "natural": natural_table(),
         "misspelt": misspelt_table(half_a, seed=seed),
         "multiword": multiword_table(sources.lexicon),
+        "common": common_table(sources.lexicon, sources.vocab) if sources.vocab else None,
     }
     specs: list[tuple[str, str, str, dict[str, Any]]] = [
         (
@@ -405,6 +426,12 @@ def build_zoo(sources: ZooSources, *, seed: int = 0) -> dict[str, SpinnerFamily]
             "misspelt",
             "half A of the lexicon with every replacement misspelt, one per word, repeats",
             {"mode": "deterministic", "rate": 0.12, "repeat": 0.02},
+        ),
+        (
+            "thesaurus_common",
+            "common",
+            "common words swapped for their most frequent synonyms: plain-looking swaps, one per word",
+            {"mode": "deterministic", "rate": 0.2},
         ),
         (
             "multiword_caps",

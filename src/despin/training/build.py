@@ -24,7 +24,6 @@ from despin.lexicon import SynonymLexicon, parse_mythes, parse_wordnet
 from despin.lm.ngram import lm_tokens
 from despin.model.bundle import (
     FORMAT_VERSION,
-    OPTIONAL_FILES,
     REQUIRED_FILES,
     Model,
     read_json_gz,
@@ -250,7 +249,7 @@ def build_model(
         "command": " ".join(["despin", *sys.argv[1:]]) if sys.argv and "despin" in sys.argv[0] else "build_model()",
         "seed": seed,
         "build_seconds": round(time.time() - t0, 1),
-        "files": {name: sha256_file(out / name) for name in (*REQUIRED_FILES, *OPTIONAL_FILES)},
+        "files": {name: sha256_file(out / name) for name in REQUIRED_FILES},
     }
     _write_manifest(out, manifest)
     return manifest
@@ -286,7 +285,7 @@ def refit_detector(
     _write_manifest(out, {**manifest, "files": {}})
     fit_bundle_models(out, data_dir, seed=seed, per_corpus=per_corpus, log=log)
     manifest["detector_refit"] = time.strftime("%Y-%m-%d")
-    manifest["files"] = {name: sha256_file(out / name) for name in (*REQUIRED_FILES, *OPTIONAL_FILES)}
+    manifest["files"] = {name: sha256_file(out / name) for name in REQUIRED_FILES}
     _write_manifest(out, manifest)
     return dict(manifest)
 

@@ -19,7 +19,14 @@ from typing import Any
 import numpy as np
 
 from despin.restorer.decoder import LN10
-from despin.restorer.edit_model import CANDIDATE_FEATURES, KEEP_FEATURES, ODD_CAPITAL, REPEAT, EditModel
+from despin.restorer.edit_model import (
+    CANDIDATE_FEATURES,
+    KEEP_FEATURES,
+    ODD_BESIDE_CAPITAL,
+    ODD_CAPITAL,
+    REPEAT,
+    EditModel,
+)
 from despin.restorer.first_stage import FirstStage
 from despin.training.positions import CHANGED_NOT_FOUND, KEPT, LM_COL, N_CAND, N_KEEP, REPEAT_COL
 
@@ -53,7 +60,8 @@ def searched_positions(arrays: Mapping[str, np.ndarray], first_stage: FirstStage
     """Whether each position is searched at run time: the first stage reaches the gate, or an odd capital or repeat."""
     cheap = arrays["cheap"]
     q = first_stage.probabilities(cheap)
-    return np.asarray((q >= first_stage.gate) | (cheap[:, ODD_CAPITAL] > 0) | (cheap[:, REPEAT] > 0))
+    odd = (cheap[:, ODD_CAPITAL] > 0) | (cheap[:, ODD_BESIDE_CAPITAL] > 0)
+    return np.asarray((q >= first_stage.gate) | odd | (cheap[:, REPEAT] > 0))
 
 
 def _logit_data(arrays: Mapping[str, np.ndarray], positions: np.ndarray) -> dict[str, np.ndarray]:

@@ -32,8 +32,8 @@ for _form, _standards in SLANG.items():
 TYPO_RATE = (0.0, 0.02)  # share of words misspelt, drawn per page
 SLANG_RATE = (0.0, 0.3)  # share of the slang table's standard words written colloquially
 HEADING_SHARE = 0.4
-EMPHASIS = (0, 3)  # words capitalised for emphasis, drawn per page
-REDUPLICATIONS = (0, 2)  # reduplications written with a space, drawn per page
+EMPHASIS = (0, 2)  # words capitalised for emphasis, drawn per page
+REDUPLICATIONS = (0, 1)  # reduplications written with a space, drawn per page
 
 
 def informalize(text: str, rng: random.Random) -> str:

@@ -31,9 +31,17 @@ CUT_SHARE = 0.5
 # Share of clean pages given a syndication credit, and of spins given a footer.
 CLEAN_FOOTER_SHARE = 0.15
 SPUN_FOOTER_SHARE = 0.3
+# Share of pages searched with a learned table, as ``scan --group-by`` and ``dedup`` search a farm's
+# pages: a spin with part of its own spinner's table (what learning from other pages leaves), a clean
+# page with part of some farm's table.
+SPUN_TABLE_SHARE = 0.25
+CLEAN_TABLE_SHARE = 0.1
+# A learned table holds this share of the pairs a page's spinner used, and this many of its others.
+TABLE_RECALL = 0.7
+TABLE_OTHERS = 200
 # Share of pages (clean, and before spinning) written informally: typos, slang, a heading, an emphasis
 # capital (:mod:`despin.training.informal`), as blogs and small sites are.
-INFORMAL_SHARE = 0.5
+INFORMAL_SHARE = 0.4
 
 
 def without_pairs(lexicon: SynonymLexicon, table: SynonymLexicon) -> SynonymLexicon:
@@ -42,6 +50,16 @@ def without_pairs(lexicon: SynonymLexicon, table: SynonymLexicon) -> SynonymLexi
     cut = {(w, s) for w, s, _ in table.pairs()}
     cut |= {(s, w) for w, s in cut}
     return SynonymLexicon({w: {s: x for s, x in row.items() if (w, s) not in cut} for w, row in forward.items()})
+
+
+def learned_table(
+    spinner_table: SynonymLexicon, used: Sequence[tuple[str, str]], rng: random.Random
+) -> SynonymLexicon:
+    """What learning a spinner's table from a farm's other pages gives: most of the pairs a page used, and others."""
+    pairs = [p for p in dict.fromkeys(used) if rng.random() < TABLE_RECALL]
+    others = spinner_table.pairs()
+    pairs += [(w, s) for w, s, _ in rng.sample(others, min(TABLE_OTHERS, len(others)))]
+    return SynonymLexicon.from_pairs(pairs)
 
 
 def training_positions(
@@ -68,7 +86,11 @@ def training_positions(
         if rng.random() < CLEAN_FOOTER_SHARE:
             clean += rng.choice(FOOTER_TEMPLATES).format(outlet=rng.choice(OUTLETS))
         meta = {"register": doc.register, "corpus": doc.corpus, "doc_id": doc.doc_id}
-        add_document(table, full, clean, (), {**meta, "spun": False, "family": "", "rate": 0.0, "cut": False})
+        clean_builder = full
+        if rng.random() < CLEAN_TABLE_SHARE:
+            farm = zoo[names[rng.randrange(len(names))]].table
+            clean_builder = model.restorer(learned_table(farm, (), rng)).builder
+        add_document(table, clean_builder, clean, (), {**meta, "spun": False, "family": "", "rate": 0.0, "cut": False})
         family = names[rng.randrange(len(names))]
         rate = rng.choice(TRAIN_RATES)
         footer = rng.random() < SPUN_FOOTER_SHARE
@@ -81,6 +103,10 @@ def training_positions(
                     model.with_lexicon(without_pairs(model.lexicon, zoo[family].table)).restorer().builder
                 )
             builder = cut_builders[family]
+        if rng.random() < SPUN_TABLE_SHARE:
+            used = [(e.original.lower(), e.observed.lower()) for e in spin.edits if e.kind == "synonym"]
+            base = model if not cut else model.with_lexicon(builder.candidates.lexicon)
+            builder = base.restorer(learned_table(zoo[family].table, used, rng)).builder
         add_document(
             table, builder, spin.text, spin.edits, {**meta, "spun": True, "family": family, "rate": rate, "cut": cut}
         )
