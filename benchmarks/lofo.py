@@ -31,15 +31,16 @@ import numpy as np
 from benchmarks.config import BenchConfig
 from benchmarks.datasets import CleanDoc, sample_clean
 from benchmarks.lofo_data import EvalSet, cut_lexicon, eval_set, train_table
+from benchmarks.lofo_policy import wrong_edits
 from benchmarks.metrics import RestoreCounts, auroc
 from benchmarks.registry import common_options, git_sha, md_table, parser_for
 from despin.api import load_model, restore
 from despin.lexicon import SynonymLexicon
 from despin.model.bundle import Model
+from despin.restorer.document import EditPolicy
 from despin.spinner.zoo import SpinnerFamily, multiword_table
 from despin.training.build import training_zoo
 from despin.training.fit import FittedModels, fit_models, page_scores
-from despin.types import Edit, EditKind, Spin
 
 SPLITS = ("dev", "test")
 
@@ -109,12 +110,6 @@ def _false_positives(models: FittedModels, ev: EvalSet) -> dict[str, float]:
     return {r: float(np.mean(score[(~spun) & (reg == r)] >= page.threshold)) for r in sorted(set(reg[~spun]))}
 
 
-def _wrong_edits(spin: Spin, edits: Sequence[Edit]) -> int:
-    """Synonym edits that do not write a gold original over its span (a changed word restored wrong, or damage)."""
-    gold = {(e.start, e.end): e.original.lower() for e in spin.edits}
-    return sum(1 for e in edits if e.kind == EditKind.SYNONYM and gold.get((e.start, e.end)) != e.restored.lower())
-
-
 def _restoration(model: Model, ev: EvalSet, family: str, n: int) -> dict[str, Any]:
     counts = RestoreCounts()
     wrong = 0
@@ -122,7 +117,7 @@ def _restoration(model: Model, ev: EvalSet, family: str, n: int) -> dict[str, An
     for s in spins:
         res = restore(s.spin.text, model=model)
         counts.add(s.spin.text, s.spin.edits, s.original, res.text)
-        wrong += _wrong_edits(s.spin, res.edits)
+        wrong += wrong_edits(s.spin, res.edits)
     return {**counts.to_dict(), "wrong_edits": wrong}
 
 
@@ -166,13 +161,28 @@ def _farm_article(model: Model, scorer: Model, docs: Sequence[CleanDoc], seed: i
                 "score": res.detection.score,
                 "substitutions": counts.n_synonym,
                 "restored": counts.n_restored,
-                "wrong_edits": _wrong_edits(spin, res.edits),
+                "wrong_edits": wrong_edits(spin, res.edits),
                 "repeat_removed": c["repeat_removal"],
                 "footer_removed": c["footer_removal"],
             }
         )
     ok = [r for r in rows if r["flagged"] and r["restored"] >= 0.75 * r["substitutions"] and r["wrong_edits"] <= 1]
     return {"pages": rows, "n_meeting_target": len(ok), "n": len(rows)}
+
+
+def _policy(scorers: Mapping[str, Model], evals: Mapping[str, EvalSet], n: int) -> dict[str, Any]:
+    """The edit policy's curve on every held-out family's native spins, per split; the best on dev is chosen."""
+    from benchmarks.lofo_policy import best, curve, decode
+
+    out: dict[str, Any] = {}
+    for split in SPLITS:
+        decoded = []
+        for name, scorer in scorers.items():
+            spins = [s for s in evals[split].spins if s.family == name and s.rate == 0.0][:n]
+            decoded += decode(scorer, [(s.spin, s.original) for s in spins])
+        out[split] = curve(decoded)
+    out["chosen"] = best(out["dev"])
+    return out
 
 
 def _oracle(
@@ -240,16 +250,26 @@ def run(cfg: LofoConfig) -> dict[str, Any]:
         fits[name] = fit_models(arrays, meta, docs=fam_of_doc != name, seed=bench.seed)
         log(f"fitted without {name}")
     result: dict[str, Any] = {"git_sha": git_sha(), "suite": cfg.suite, "families": {}, "false_positives": {}}
+    evals = {
+        split: eval_set(model, families, sorted(zoo), bench, split, n_news=cfg.n_news, log=log) for split in SPLITS
+    }
+    scorers = {}
+    for name, fam in families.items():
+        models = fits.get(name, fits["all"])
+        scorer = model.with_models(models.edit, models.first_stage, models.words, models.page)
+        scorers[name] = scorer.with_lexicon(cut_lexicon(model, fam.table)) if name in zoo else scorer
+    result["policy"] = _policy(scorers, evals, cfg.n_restore)
+    chosen = result["policy"]["chosen"]
+    policy = EditPolicy(chosen["min_confidence"], chosen["min_share"]) if chosen else EditPolicy()
     for split in SPLITS:
-        ev = eval_set(model, families, sorted(zoo), bench, split, n_news=cfg.n_news, log=log)
+        ev = evals[split]
         result["false_positives"][split] = _false_positives(fits["all"], ev)
         for name, fam in families.items():
             models = fits.get(name, fits["all"])
             entry = result["families"].setdefault(name, {"held_out": name in zoo, "capitalised": fam.capitalised})
             entry.setdefault("detection", {})[split] = _detection(models, ev, name)
-            scorer = model.with_models(models.edit, models.first_stage, models.words, models.page)
-            if name in zoo:
-                scorer = scorer.with_lexicon(cut_lexicon(model, fam.table))
+            scorer = scorers[name]
+            scorer.__dict__["edit_policy"] = policy
             entry.setdefault("restore", {})[split] = _restoration(scorer, ev, name, cfg.n_restore)
         log(f"{split}: scored")
     all_model = model.with_models(fits["all"].edit, fits["all"].first_stage, fits["all"].words, fits["all"].page)
@@ -314,6 +334,16 @@ def render(result: dict[str, Any]) -> str:
         "max_clean_fpr",
     ]
     lines += [md_table(["split", *keys], [[s, *[_f(result["summary"][s][k]) for k in keys]] for s in SPLITS])]
+    chosen = result["policy"]["chosen"]
+    lines += ["", "## Edit policy (chosen on dev: the best recall at damage <= 0.5%)", ""]
+    lines += [f"Chosen: {chosen}" if chosen else "No policy keeps damage within 0.5% on dev.", ""]
+    pts = [p for p in result["policy"]["dev"] if p["min_share"] in (0.3, 0.5)]
+    lines += [
+        md_table(
+            ["min_confidence", "min_share", "recall", "damage", "wrong edits"],
+            [[p["min_confidence"], p["min_share"], _f(p["recall"]), _f(p["damage"]), p["wrong_edits"]] for p in pts],
+        )
+    ]
     lines += ["", "## Families", ""]
     rows = []
     for name, f in sorted(result["families"].items()):

@@ -283,6 +283,8 @@ def refit_detector(
         _fills(text_path, {w: c[0] for w, c in read_json_gz(vocab_path).items()}, out, log)
     manifest["format_version"] = FORMAT_VERSION
     _write_manifest(out, {**manifest, "files": {}})
+    # The fitted models read features this build may have changed: start from the defaults.
+    (out / "detector.json").write_text("{}", encoding="utf-8")
     fit_bundle_models(out, data_dir, seed=seed, per_corpus=per_corpus, log=log)
     manifest["detector_refit"] = time.strftime("%Y-%m-%d")
     manifest["files"] = {name: sha256_file(out / name) for name in REQUIRED_FILES}
