@@ -22,6 +22,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -29,8 +30,8 @@ from cachetools import LRUCache
 
 from despin.detector.evidence import EvidenceDetector, PageModel
 from despin.detector.word_model import WordModel
-from despin.errors import LexiconError, ModelError
-from despin.lexicon import SynonymLexicon, parse_table
+from despin.errors import ModelError
+from despin.lexicon import SynonymLexicon
 from despin.restorer.document import DocumentRestorer, EditPolicy
 from despin.restorer.edit_model import EditModel
 from despin.restorer.factory import build_restorer
@@ -68,15 +69,10 @@ def write_json_gz(path: Path, obj: Any) -> None:
 
 
 def read_table(path: Path) -> SynonymLexicon:
-    """Read a spinner table (TSV ``observed<TAB>original[<TAB>count]``) as a lexicon."""
-    try:
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8") as fh:
-            return SynonymLexicon.from_pairs(parse_table(fh, source=str(path)))
-    except OSError as exc:
-        raise LexiconError(f"cannot read table {path}: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError:
-        raise LexiconError(f"table {path} is not UTF-8 text") from None
+    """Read a spinner table file as a lexicon (:meth:`despin.tables.SpinnerTable.load` reads it)."""
+    from despin.tables.table import SpinnerTable
+
+    return SpinnerTable.load(path).lexicon
 
 
 @dataclass
@@ -86,7 +82,7 @@ class Model:
     path: Path
     manifest: dict[str, Any]
     # Restorers by table: each holds large caches, so only the most recently used few are kept.
-    _restorers: LRUCache[int | None, tuple[Restorer, SynonymLexicon | None]] = field(
+    _restorers: LRUCache[str | None, tuple[Restorer, SynonymLexicon | None]] = field(
         default_factory=lambda: LRUCache(maxsize=RESTORER_CACHE_SIZE), repr=False
     )
 
@@ -138,16 +134,14 @@ class Model:
         return dict(read_json_gz(self.path / "vocab.json.gz"))
 
     @cached_property
-    def vocab(self) -> dict[str, int]:
+    def vocab(self) -> Mapping[str, int]:
         """Word -> count in the training split."""
-        return {w: c[0] for w, c in self._vocab_table.items()}
+        return _Counts(self._vocab_table)
 
     @cached_property
-    def case_share(self) -> dict[str, tuple[float, float]]:
+    def case_share(self) -> Mapping[str, tuple[float, float]]:
         """Word -> shares of its occurrences capitalised mid-sentence (isolated, and at all); 3+ sightings."""
-        return {
-            w: ((c[1] + 0.5) / (c[0] + 1), (c[2] + 0.5) / (c[0] + 1)) for w, c in self._vocab_table.items() if c[0] >= 3
-        }
+        return _CaseShares(self._vocab_table)
 
     @cached_property
     def lexicon(self) -> SynonymLexicon:
@@ -155,8 +149,8 @@ class Model:
         return SynonymLexicon.from_json_dicts(data["forward"], data["reverse"])
 
     @cached_property
-    def neighbours(self) -> dict[str, tuple[str, ...]]:
-        return {w: tuple(ns) for w, ns in read_json_gz(self.path / "neighbours.json.gz").items()}
+    def neighbours(self) -> dict[str, Sequence[str]]:
+        return dict(read_json_gz(self.path / "neighbours.json.gz"))
 
     @cached_property
     def spelling(self) -> SpellingChannel:
@@ -238,7 +232,8 @@ class Model:
 
     def restorer(self, table: SynonymLexicon | None = None) -> Restorer:
         """A restorer over this bundle; one per table is cached."""
-        key = id(table) if table is not None else None
+        # Keyed by content: the same table loaded twice (a path passed again) reuses one restorer.
+        key = table.fingerprint() if table is not None else None
         hit = self._restorers.get(key)
         if hit is None:
             restorer = build_restorer(
@@ -255,7 +250,7 @@ class Model:
                 relatedness=self.detector_params.get("relatedness"),
                 config=DecodeConfig(**self.detector_params.get("decode", {})),
             )
-            hit = self._restorers[key] = (restorer, table)  # holding the table keeps its id() unique
+            hit = self._restorers[key] = (restorer, table)
         return hit[0]
 
     def detect(self, text: str, *, table: SynonymLexicon | None = None, threshold: float | None = None) -> Detection:
@@ -280,3 +275,46 @@ class Model:
 
         document = DocumentRestorer(self.restorer(table), judge, policy=self.edit_policy)
         return document.restore(text, remove_footer=remove_footer, force=force)
+
+
+class _Counts(Mapping[str, int]):
+    """Word -> corpus count, read from the vocabulary table as asked (no copy of 120k entries at load)."""
+
+    def __init__(self, table: Mapping[str, Sequence[int]]) -> None:
+        self._table = table
+
+    def __getitem__(self, word: str) -> int:
+        return self._table[word][0]
+
+    def get(self, word: str, default: Any = None) -> Any:
+        row = self._table.get(word)
+        return default if row is None else row[0]
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._table
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+class _CaseShares(Mapping[str, tuple[float, float]]):
+    """Word -> shares of its occurrences capitalised mid-sentence (isolated, and at all), for words seen 3+ times."""
+
+    def __init__(self, table: Mapping[str, Sequence[int]]) -> None:
+        self._table = table
+
+    def __getitem__(self, word: str) -> tuple[float, float]:
+        c = self._table[word]
+        if c[0] < 3:
+            raise KeyError(word)
+        return (c[1] + 0.5) / (c[0] + 1), (c[2] + 0.5) / (c[0] + 1)
+
+    def __iter__(self) -> Iterator[str]:
+        return (w for w, c in self._table.items() if c[0] >= 3)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from despin.lexicon import SynonymLexicon
@@ -29,7 +29,7 @@ def build_restorer(
     edit_model: EditModel | None = None,
     first_stage: FirstStage | None = None,
     table: SynonymLexicon | None = None,
-    neighbours: Mapping[str, tuple[str, ...]] | None = None,
+    neighbours: Mapping[str, Sequence[str]] | None = None,
     spelling: SpellingChannel | None = None,
     filler: SlotFiller | None = None,
     case_share: Mapping[str, tuple[float, float]] | None = None,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -108,7 +108,7 @@ class Relatedness:
     """
 
     synonyms: Mapping[str, frozenset[str]]
-    neighbours: Mapping[str, tuple[str, ...]]
+    neighbours: Mapping[str, Sequence[str]]
     vocab: Mapping[str, int]
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
@@ -140,17 +140,20 @@ class Relatedness:
 
     @classmethod
     def of(cls, resources: SourceResources, weights: Mapping[str, float] | None = None) -> Relatedness:
-        """The relatedness over a source set's lexicon, neighbours and vocabulary (the synonym map is shared)."""
+        """The relatedness over a source set's lexicon, neighbours and vocabulary (the synonym links are shared)."""
         lexicon = resources.lexicon
-        syn = _SYNONYMS.get(lexicon)
-        if syn is None:
-            syn = _SYNONYMS[lexicon] = _undirected(lexicon.to_json_dicts()[0])
-        return cls(syn, resources.neighbours, resources.vocab, dict(weights or DEFAULT_WEIGHTS))
+        links = _LINKS.get(lexicon)
+        if links is None:
+            links = _LINKS[lexicon] = SynonymLinks(lexicon)
+        return cls(links, resources.neighbours, resources.vocab, dict(weights or DEFAULT_WEIGHTS))
 
     def features(self, original: str, observed: str) -> list[float]:
         """The feature vector of a pair, in :data:`FEATURES` order."""
         syn = self.synonyms
-        a, b = syn.get(original, frozenset()), syn.get(observed, frozenset())
+        return self.features_with(original, observed, syn.get(original, frozenset()), syn.get(observed, frozenset()))
+
+    def features_with(self, original: str, observed: str, a: frozenset[str], b: frozenset[str]) -> list[float]:
+        """The features of a pair whose synonym sets are ``a`` and ``b`` (training cuts the pair's own link)."""
         nb = self.neighbours
         vocab = self.vocab
         return [
@@ -171,23 +174,37 @@ class Relatedness:
         return {"features": list(FEATURES), "weights": dict(zip(FEATURES, self._w, strict=True))}
 
 
-def _undirected(forward: Mapping[str, Mapping[str, float]]) -> dict[str, frozenset[str]]:
-    links: dict[str, set[str]] = {}
-    for word, row in forward.items():
-        if " " in word:
-            continue
-        for syn in row:
-            if " " in syn:
-                continue
-            links.setdefault(word, set()).add(syn)
-            links.setdefault(syn, set()).add(word)
-    return {w: frozenset(s) for w, s in links.items()}
+class SynonymLinks(Mapping[str, frozenset[str]]):
+    """Each word's one-word synonyms in the thesaurus, either direction, looked up when first asked.
+
+    Built word by word from the lexicon's forward graph and reverse index, so that a restorer that
+    never checks a slot fill never pays for the whole map.
+    """
+
+    def __init__(self, lexicon: SynonymLexicon) -> None:
+        self.lexicon = lexicon
+        self._cache: dict[str, frozenset[str]] = {}
+
+    def __getitem__(self, word: str) -> frozenset[str]:
+        hit = self._cache.get(word)
+        if hit is None:
+            if " " in word:
+                raise KeyError(word)
+            lex = self.lexicon
+            hit = frozenset(s for s in (*lex.weights(word), *lex.originals(word)) if " " not in s)
+            if len(self._cache) < CACHE_SIZE:
+                self._cache[word] = hit
+        if not hit:
+            raise KeyError(word)
+        return hit
+
+    def __iter__(self) -> Iterator[str]:
+        forward, reverse = self.lexicon.to_json_dicts()
+        return iter(w for w in {**forward, **reverse} if " " not in w)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
-# Each lexicon's undirected synonym sets, kept as long as the lexicon: building them takes seconds.
-_SYNONYMS: weakref.WeakKeyDictionary[SynonymLexicon, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
-
-
-def pairs_features(rel: Relatedness, pairs: Sequence[tuple[str, str]]) -> list[list[float]]:
-    """Feature rows of many (original, observed) pairs (for fitting the weights)."""
-    return [rel.features(o, w) for o, w in pairs]
+# Each lexicon's synonym links, kept as long as the lexicon.
+_LINKS: weakref.WeakKeyDictionary[SynonymLexicon, SynonymLinks] = weakref.WeakKeyDictionary()

@@ -15,7 +15,7 @@ thesaurus links none of these, so three sources propose the standard word instea
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -159,17 +159,28 @@ class SpellingChannel:
         self.vocab = vocab
         self.slang = SLANG if slang is None else slang
         self.unknown_below = unknown_below
-        ranked = sorted(((c, w) for w, c in vocab.items() if w.isalpha()), reverse=True)
-        self._abbrev_pool: dict[str, list[str]] = {}
-        for _, w in ranked[:ABBREVIATION_POOL]:
-            if len(w) >= 3:
-                self._abbrev_pool.setdefault(w[0], []).append(w)
-        self._typo_pool = [w for c, w in ranked if c >= TYPO_MIN_COUNT and len(w) >= 4]
         # The typo pool by the lengths one observed length can reach: OSA distance is at least the
         # length difference, so a word outside the band is over the cutoff, and searching the band
         # alone (in pool order, so ties rank as before) finds the same words a fraction faster.
         self._typo_bands: dict[int, list[str]] = {}
         self.originals = lru_cache(maxsize=CACHE_SIZE)(self._originals)
+
+    @cached_property
+    def _ranked(self) -> list[tuple[int, str]]:
+        # Built on the first guess: most pages need none, and sorting the vocabulary costs a tenth of a second.
+        return sorted(((c, w) for w, c in self.vocab.items() if w.isalpha()), reverse=True)
+
+    @cached_property
+    def _abbrev_pool(self) -> dict[str, list[str]]:
+        pool: dict[str, list[str]] = {}
+        for _, w in self._ranked[:ABBREVIATION_POOL]:
+            if len(w) >= 3:
+                pool.setdefault(w[0], []).append(w)
+        return pool
+
+    @cached_property
+    def _typo_pool(self) -> list[str]:
+        return [w for c, w in self._ranked if c >= TYPO_MIN_COUNT and len(w) >= 4]
 
     def _typo_band(self, length: int, limit: int) -> list[str]:
         band = self._typo_bands.get(length)

@@ -22,7 +22,7 @@ from despin.errors import ConfigError
 from despin.lexicon import SynonymLexicon
 from despin.text.normalize import lm_key
 from despin.text.tokenize import Token, sentences, tokenize
-from despin.types import Spin, SpinEdit
+from despin.types import EditKind, Spin, SpinEdit
 
 Mode = Literal["random", "deterministic"]
 Choice = Literal["uniform", "weighted"]
@@ -221,7 +221,7 @@ class Spinner:
                 phrase = self._pick(site.original_key, u_sense, u_pick)
                 observed = self._case_like(phrase, tok, initial=k in initial, rng=rngs["case"])
                 out.append(observed)
-                edits.append(SpinEdit(pos, pos + len(observed), observed, original, "synonym"))
+                edits.append(SpinEdit(pos, pos + len(observed), observed, original, EditKind.SYNONYM))
                 pos += len(observed)
                 cursor = last.end
                 k = site.j
@@ -232,7 +232,7 @@ class Spinner:
             if tok.kind == "word" and self.repeat and rngs["repeat"].random() < self.repeat:
                 dup = " " + tok.text
                 out.append(dup)
-                edits.append(SpinEdit(pos, pos + len(dup), dup, "", "repeat"))
+                edits.append(SpinEdit(pos, pos + len(dup), dup, "", EditKind.REPEAT))
                 pos += len(dup)
             k += 1
         tail = text[cursor:]
@@ -246,7 +246,7 @@ class Spinner:
             outlet = self.outlet or OUTLETS[rng.randrange(len(OUTLETS))]
             footer = template.format(outlet=outlet)
             out.append(footer)
-            edits.append(SpinEdit(pos, pos + len(footer), footer, "", "footer"))
+            edits.append(SpinEdit(pos, pos + len(footer), footer, "", EditKind.FOOTER))
         out.append(trailing)
         return Spin("".join(out), tuple(edits))
 

@@ -16,7 +16,7 @@ from despin.lm.ngram import lm_token
 from despin.restorer.edits import apply_edits, compose_edits
 from despin.tables.pairs import TableRow
 from despin.text.tokenize import sentences, tokenize
-from despin.types import Edit
+from despin.types import Edit, EditKind
 
 __all__ = ["TableApplier", "apply_edits", "with_site_table"]
 
@@ -110,7 +110,7 @@ class TableApplier:
             observed,
             _case_like(best, observed, sentence_start=i == 0),
             round(math.exp(best_s - top) / z, 4),
-            "synonym",
+            EditKind.SYNONYM,
         )
 
 

@@ -76,8 +76,8 @@ class CandidateSources:
     """What candidates come from: the lexicon, neighbours, and the site's under-used phrases."""
 
     lexicon: SynonymLexicon
-    neighbours: Mapping[str, tuple[str, ...]]
-    reverse_neighbours: Mapping[str, tuple[str, ...]]
+    neighbours: Mapping[str, Sequence[str]]
+    reverse_neighbours: Mapping[str, Sequence[str]]
 
     @classmethod
     def build(cls, lexicon: SynonymLexicon, neighbours: Mapping[str, Sequence[str]]) -> CandidateSources:

@@ -7,14 +7,14 @@ at model-build time; the bundle stores only the top-k neighbour lists.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
 
 def build_neighbours(
     sentences: Iterable[Sequence[str]],
-    vocab: dict[str, int],
+    vocab: Mapping[str, int],
     *,
     n_words: int = 20000,
     n_contexts: int = 10000,

@@ -10,12 +10,12 @@ the count, as slot fills lean to common words). A logistic regression gives the 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
 from despin.lexicon import SynonymLexicon
-from despin.restorer.relatedness import FEATURES, Relatedness, _undirected
+from despin.restorer.relatedness import FEATURES, Relatedness, SynonymLinks
 
 MAX_PAIRS = 20_000
 NEGATIVES_PER_PAIR = 3
@@ -25,7 +25,7 @@ def fit_relatedness(
     lexicon: SynonymLexicon,
     tables: Iterable[SynonymLexicon],
     vocab: Mapping[str, int],
-    neighbours: Mapping[str, tuple[str, ...]],
+    neighbours: Mapping[str, Sequence[str]],
     *,
     seed: int = 0,
     min_count: int = 5,
@@ -44,7 +44,7 @@ def fit_relatedness(
     )
     rng.shuffle(pairs)
     pairs = pairs[:MAX_PAIRS]
-    synonyms = _undirected(lexicon.to_json_dicts()[0])
+    synonyms = SynonymLinks(lexicon)
     rel = Relatedness(synonyms, neighbours, vocab)
     words = sorted(w for w, c in vocab.items() if c >= min_count and w.isalpha())
     weights = np.sqrt(np.array([vocab[w] for w in words], dtype=float))
@@ -55,14 +55,12 @@ def fit_relatedness(
     for i, (original, observed) in enumerate(pairs):
         # The pair's own link is cut: what would we see if our thesaurus lacked it?
         a, b = synonyms.get(original, frozenset()), synonyms.get(observed, frozenset())
-        synonyms[original], synonyms[observed] = a - {observed}, b - {original}
-        x.append(rel.features(original, observed))
+        x.append(rel.features_with(original, observed, a - {observed}, b - {original}))
         y.append(1)
         for k in draws[i * NEGATIVES_PER_PAIR : (i + 1) * NEGATIVES_PER_PAIR]:
             other = words[int(k)]
             if other != original and other != observed:
                 x.append(rel.features(other, observed))
                 y.append(0)
-        synonyms[original], synonyms[observed] = a, b
     clf = LogisticRegression(C=1.0, max_iter=2000, fit_intercept=False).fit(np.array(x), np.array(y))
     return {f: round(float(w), 4) for f, w in zip(FEATURES, clf.coef_[0], strict=True)}

@@ -71,7 +71,7 @@ class SourceResources:
     lexicon: SynonymLexicon
     vocab: Mapping[str, int]
     table: SynonymLexicon | None = None
-    neighbours: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    neighbours: Mapping[str, Sequence[str]] = field(default_factory=dict)
     spelling: SpellingChannel | None = None
     filler: SlotFiller | None = None
     # Originals the corpus never saw this often are dropped: the LM cannot tell whether they fit.

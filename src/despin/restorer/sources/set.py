@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from despin.lexicon import SynonymLexicon
 from despin.restorer.sources.base import Candidate, CandidateKind, CandidateSource
@@ -54,10 +54,13 @@ class CandidateSet:
         total = max(1, sum(vocab.values()))
         self._logps = _UnigramLogProbs(vocab, total)
         self.max_phrase_len = max(lexicon.max_phrase_len, self.table.max_phrase_len if self.table else 1)
-        self._phrase_prefixes = _word_prefixes(lexicon.observed()) | (
-            _word_prefixes(self.table.observed()) if self.table else frozenset()
-        )
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._static_candidates)
+
+    @cached_property
+    def _phrase_prefixes(self) -> frozenset[str]:
+        # Every multi-word key of the reverse channels and its word prefixes (built on the first phrase asked).
+        table = _word_prefixes(self.table.observed()) if self.table else frozenset()
+        return _word_prefixes(self.lexicon.observed()) | table
 
     def may_extend(self, phrase: str) -> bool:
         """Whether ``phrase`` (two or more words) or a longer phrase starting with it may have candidates."""
