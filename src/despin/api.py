@@ -7,7 +7,7 @@ three interfaces agree on what is an error.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,10 +26,8 @@ if TYPE_CHECKING:
     from despin.tables.decipher import DecipherConfig
     from despin.tables.pairs import LearnConfig, TableRow
     from despin.tables.site import SiteTable
+    from despin.tables.table import TableLike
     from despin.tracer import Index
-
-    # What ``table=`` accepts in detect and restore.
-    TableLike = SynonymLexicon | SiteTable | Sequence[TableRow] | str | Path | None
 
 
 @lru_cache(maxsize=4)
@@ -45,30 +43,21 @@ def load_model(path: str | Path | None = None) -> Model:
 
 
 def load_table(path: str | Path) -> SynonymLexicon:
-    """Load a spinner table written by ``despin learn`` (TSV ``observed<TAB>original<TAB>count``)."""
-    from despin.model.bundle import read_table
+    """The lexicon of a spinner table file (``despin learn``'s TSV); read once while the file stays the same.
 
-    return read_table(Path(path))
+    :meth:`despin.tables.SpinnerTable.load` gives the table itself.
+    """
+    from despin.tables.table import as_table
+
+    return as_table(path).lexicon
 
 
-def _as_lexicon(table: TableLike) -> SynonymLexicon | None:
-    """The lexicon a ``table`` argument stands for: a path, a learned table, its rows, or a lexicon."""
-    from despin.lexicon import SynonymLexicon
-    from despin.tables.pairs import TableRow, table_lexicon
-    from despin.tables.site import SiteTable
+def _table_lexicon(table: TableLike) -> SynonymLexicon | None:
+    """The lexicon the restorer takes for any ``table=`` argument (:func:`despin.tables.as_table`)."""
+    from despin.tables.table import as_table
 
-    if table is None or isinstance(table, SynonymLexicon):
-        return table
-    if isinstance(table, (str, Path)):
-        return load_table(table)
-    if isinstance(table, SiteTable):
-        return table.lexicon()
-    if isinstance(table, (list, tuple)) and all(isinstance(r, TableRow) for r in table):
-        return table_lexicon(tuple(table))
-    raise TypeError(
-        "table must be a path to a TSV table, the rows despin.learn returns, the SiteTable "
-        f"despin.learn_site returns, or a SynonymLexicon; got {type(table).__name__}"
-    )
+    found = as_table(table)
+    return found.lexicon if found is not None else None
 
 
 def detect(
@@ -85,12 +74,14 @@ def detect(
     Args:
         text: the document.
         model: a loaded bundle; the default bundle when None.
-        table: a learned spinner table used on top of the lexicon: a TSV path, what :func:`learn` or
-            :func:`learn_site` returns, or a :class:`~despin.lexicon.SynonymLexicon`.
+        table: a learned spinner table used on top of the lexicon: a :class:`~despin.tables.SpinnerTable`
+            or the path of its file; also what :func:`learn` or :func:`learn_site` returns, or a
+            :class:`~despin.lexicon.SynonymLexicon`. A path is read once while its file stays the same,
+            and equal tables share one restorer.
         threshold: the decision threshold; the bundle's calibrated default when None.
     """
     text = check_text(text, max_chars=MAX_CHARS)
-    return (model or load_model()).detect(text, table=_as_lexicon(table), threshold=threshold)
+    return (model or load_model()).detect(text, table=_table_lexicon(table), threshold=threshold)
 
 
 def restore(
@@ -111,15 +102,17 @@ def restore(
     Args:
         text: the spun document.
         model: a loaded bundle; the default bundle when None.
-        table: a learned spinner table used on top of the lexicon: a TSV path, what :func:`learn` or
-            :func:`learn_site` returns, or a :class:`~despin.lexicon.SynonymLexicon`.
+        table: a learned spinner table used on top of the lexicon: a :class:`~despin.tables.SpinnerTable`
+            or the path of its file; also what :func:`learn` or :func:`learn_site` returns, or a
+            :class:`~despin.lexicon.SynonymLexicon`. A path is read once while its file stays the same,
+            and equal tables share one restorer.
         remove_footer: drop a spinner's source footer ("Sumber ...: OUTLET") from ``text``.
         threshold: the detection threshold; the bundle's calibrated default when None.
         force: change the words even when the text does not look spun.
     """
     text = check_text(text, max_chars=MAX_CHARS)
     return (model or load_model()).restore(
-        text, table=_as_lexicon(table), remove_footer=remove_footer, threshold=threshold, force=force
+        text, table=_table_lexicon(table), remove_footer=remove_footer, threshold=threshold, force=force
     )
 
 
@@ -195,7 +188,7 @@ def spin(
     options: SpinOptions | None = None,
     *,
     model: Model | None = None,
-    table: SynonymLexicon | str | Path | None = None,
+    table: TableLike = None,
     doc: int = 0,
     **overrides: Any,
 ) -> Spin:
@@ -206,7 +199,8 @@ def spin(
         options: the spinner's options (:class:`SpinOptions`); keyword arguments named like its
             fields override them (``spin(text, rate=0.3, seed=1)``).
         model: whose lexicon is the spinner's table when ``table`` is None.
-        table: the spinner's table: a TSV path or a :class:`~despin.lexicon.SynonymLexicon`.
+        table: the spinner's table: a :class:`~despin.tables.SpinnerTable`, the path of its file, or
+            a :class:`~despin.lexicon.SynonymLexicon` (any shape :func:`despin.tables.as_table` takes).
         doc: the document's number within a batch (seeds its random choices apart from others').
     """
     from despin.spinner import Spinner
@@ -221,7 +215,7 @@ def spin_batch(
     options: SpinOptions | None = None,
     *,
     model: Model | None = None,
-    table: SynonymLexicon | str | Path | None = None,
+    table: TableLike = None,
     docs: Iterable[int] | None = None,
     **overrides: Any,
 ) -> Iterator[Spin]:
@@ -238,18 +232,18 @@ def spin_batch(
         yield spinner.spin(check_text(text, max_chars=MAX_CHARS), doc=next(numbers))
 
 
-def _spin_table(model: Model | None, table: SynonymLexicon | str | Path | None) -> SynonymLexicon:
-    if isinstance(table, (str, Path)):
-        return load_table(table)
-    return table if table is not None else (model or load_model()).lexicon
+def _spin_table(model: Model | None, table: TableLike) -> SynonymLexicon:
+    lexicon = _table_lexicon(table)
+    return lexicon if lexicon is not None else (model or load_model()).lexicon
 
 
 def learn(pairs: Iterable[tuple[str, str]], *, config: LearnConfig | None = None) -> list[TableRow]:
     """Learn a spinner's substitution table from ``(spun, source)`` text pairs.
 
     Each pair is aligned; pairs whose alignment explains under half of the spun words are skipped
-    (not a spun copy of that source). Write the rows with :func:`despin.tables.pairs.format_table`
-    and restore with ``restore(text, table=path)``.
+    (not a spun copy of that source). Restore with ``restore(text, table=rows)``, or save the table
+    with ``SpinnerTable.from_rows(rows).save(path)`` (:class:`despin.tables.SpinnerTable`) and
+    restore with ``restore(text, table=path)``.
 
     Args:
         pairs: ``(spun text, source text)`` tuples, for example a content farm's pages and the
@@ -281,8 +275,8 @@ def learn_site(
     paired with words it over-uses, checked in context by the LM, and fitted by EM (see
     :mod:`despin.tables.decipher`). The site is flagged when its table explains enough of its words or
     when the page detector flags more of its pages than a clean site would show
-    (:mod:`despin.tables.site`). Restore the site's pages with ``restore(text, table=result.lexicon())``
-    or write ``result.table_text()`` for ``despin restore --table``.
+    (:mod:`despin.tables.site`). Restore the site's pages with ``restore(text, table=result)``, or
+    save ``result.table`` (a :class:`despin.tables.SpinnerTable`) for ``despin restore --table``.
 
     Args:
         pages: the texts of one site or farm (the more pages, the stronger the evidence).
@@ -291,8 +285,8 @@ def learn_site(
         config: the learner's knobs (:class:`despin.tables.decipher.DecipherConfig`).
 
     Returns:
-        A :class:`despin.tables.site.SiteTable`: ``rows``, ``entries`` with evidence, ``spun_score``,
-        ``is_spun`` and ``to_dict()``.
+        A :class:`despin.tables.site.SiteTable`: ``table`` (a :class:`~despin.tables.SpinnerTable`),
+        ``rows``, ``entries`` with evidence, ``spun_score``, ``is_spun`` and ``to_dict()``.
     """
     from despin.tables.site import learn_site_table
 

@@ -18,8 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from despin.cli import cli
-from despin.lexicon import SynonymLexicon, parse_table
+from despin.lexicon import SynonymLexicon
 from despin.spinner import spin
+from despin.tables import SpinnerTable
 from despin.tracer import Index, trace
 from despin.tracer.fingerprint import features
 
@@ -167,8 +168,8 @@ def test_learn_from_text_pairs_and_trace_output(built: Path, tmp_path: Path) -> 
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)
     assert summary["learned_from"] == 20 and summary["entries"] > 20
-    rows = list(parse_table(out.read_text().splitlines()))
-    assert all(obs in TABLE.synonyms(orig) for orig, obs, _ in rows)
+    rows = SpinnerTable.load(out).rows
+    assert rows and all(r.observed in TABLE.synonyms(r.original) for r in rows)
     out2 = tmp_path / "t2.tsv"
     res2 = runner.invoke(cli, ["learn", str(tmp_path / "traces.jsonl"), "-o", str(out2)])
     assert res2.exit_code == 1 and "traces.jsonl:21" in res2.stderr

@@ -14,9 +14,9 @@ import pytest
 from despin.batch import scan
 from despin.errors import InputError
 from despin.executor.ray import RayExecutor
+from despin.files import write_atomic
 from despin.model.bundle import DEFAULT_PATH
 from despin.pipeline import Stat, Stats
-from despin.pipeline.writers import write_atomic
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_scan_local import make_corpus, output_bytes  # noqa: E402

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from despin.errors import ConfigError, LexiconError
-from despin.lexicon import SynonymLexicon, parse_mythes, parse_table, parse_wordnet
+from despin.lexicon import SynonymLexicon, parse_mythes, parse_wordnet
 
 
 def test_reverse_channel_probabilities(tiny_lexicon: SynonymLexicon) -> None:
@@ -36,12 +36,6 @@ def test_mythes_truncated_entry_names_the_line() -> None:
 def test_wordnet_pairs_share_a_synset_and_ignore_definitions() -> None:
     rows = ["1-n\tind:lemma\tbesar", "1-n\tind:lemma\tagung", "1-n\tind:def\t0\tsangat besar"]
     assert sorted(parse_wordnet(rows)) == [("agung", "besar"), ("besar", "agung")]
-
-
-def test_table_rows_are_observed_then_original() -> None:
-    assert list(parse_table(["kabar\tberita\t3"])) == [("berita", "kabar", 3.0)]
-    with pytest.raises(LexiconError, match="t.tsv:2"):
-        list(parse_table(["a\tb", "oops"], source="t.tsv"))
 
 
 def test_split_halves_share_no_unordered_pair(tiny_lexicon: SynonymLexicon) -> None:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 
 from despin.errors import ConfigError
-from despin.lexicon import SynonymLexicon, parse_table
+from despin.lexicon import SynonymLexicon
 from despin.model.bundle import Model
 from despin.spinner import spin
 from despin.tables.pairs import (
     LearnConfig,
-    format_table,
     learn_table,
     pairs_from_texts,
     pairs_from_trace,
     substitution_pairs,
 )
+from despin.tables.table import SpinnerTable
 from despin.types import Substitution
 
 
@@ -56,11 +56,11 @@ def test_config_is_checked() -> None:
         LearnConfig(max_len_ratio=0.5)
 
 
-def test_table_round_trips_through_parse_table() -> None:
+def test_learned_rows_make_a_table_whose_text_reads_back() -> None:
     rows = learn_table([("agung", "besar")] * 3 + [("kediaman", "rumah")] * 2)
-    text = format_table(rows, comment="from test")
+    text = SpinnerTable.from_rows(rows, comment="from test").to_tsv()
     assert text.startswith("# from test\n")
-    lex = SynonymLexicon.from_pairs(parse_table(text.splitlines()))
+    lex = SpinnerTable.from_tsv(text).lexicon
     assert lex.originals("agung") == {"besar": 1.0}
     assert lex.synonyms("rumah") == ("kediaman",)
 

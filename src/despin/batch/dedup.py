@@ -45,14 +45,14 @@ from despin.batch.shards import ShardTasks
 from despin.duplicates.options import DedupOptions, Keep
 from despin.errors import ConfigError
 from despin.executor.base import Executor, TaskResult
+from despin.files import write_atomic
 from despin.pipeline.base import Document, Shard, Step, run_steps
 from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn, find_shards
 from despin.pipeline.stats import Stat, Stats
-from despin.pipeline.steps import GroupKey, ModelRef, _ModelStep, manifest_digest
-from despin.pipeline.writers import JsonlWriter, ParquetWriter, RejectWriter, _pyarrow, write_atomic
+from despin.pipeline.steps import GroupKey, ModelRef, _ModelStep, manifest_digest, open_pinned_table, read_pinned
+from despin.pipeline.writers import JsonlWriter, ParquetWriter, RejectWriter, _pyarrow
 
 if TYPE_CHECKING:
-    from despin.lexicon import SynonymLexicon
     from despin.model.bundle import Model
 
 EMPTY_ANNOTATION: dict[str, Any] = {
@@ -69,19 +69,8 @@ EMPTY_ANNOTATION: dict[str, Any] = {
 
 @lru_cache(maxsize=2)
 def _links_summary(path: str, sha256: str) -> dict[str, Any]:
-    data = Path(path).read_bytes()
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise ConfigError(f"{path} changed after the link stage wrote it; rerun the dedup")
-    summary: dict[str, Any] = json.loads(data)
+    summary: dict[str, Any] = json.loads(read_pinned(path, sha256, what="the links summary", job="dedup"))
     return summary
-
-
-@lru_cache(maxsize=16)
-def _farm_table(path: str, sha256: str) -> SynonymLexicon:
-    data = Path(path).read_bytes()
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise ConfigError(f"the farm table {path} changed after the link stage wrote it; rerun the dedup")
-    return api.load_table(path)
 
 
 class DedupStep(_ModelStep):
@@ -139,7 +128,7 @@ class DedupStep(_ModelStep):
             farm = summary["tables"].get(host) if host is not None else None
             if farm is not None:
                 root = Path(self.links_json[0]).parent.parent
-                table = _farm_table(str(root / farm["table"]), farm["sha256"])
+                table = open_pinned_table(str(root / farm["table"]), farm["sha256"], "dedup")
                 cpu0 = time.process_time()
                 det = api.detect(doc.text, model=self.model.get(), table=table, threshold=self.options.threshold)
                 self.stats.add_time("farm_scoring_cpu", time.process_time() - cpu0)

@@ -48,12 +48,13 @@ from despin.duplicates.options import DedupOptions
 from despin.duplicates.signature import EMPTY, Signer
 from despin.duplicates.verify import PairCheck, Side, check_pair, vocab_weight
 from despin.errors import ConfigError
+from despin.files import commit, tmp_name, write_atomic
 from despin.pipeline.base import Shard
 from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn
 from despin.pipeline.stats import Stats
 from despin.pipeline.steps import GroupKey, ModelRef
-from despin.pipeline.writers import _LineFile, commit, tmp_name, write_atomic
-from despin.tables.pairs import format_table
+from despin.pipeline.writers import _LineFile
+from despin.tables.table import SpinnerTable
 from despin.types import Substitution
 
 REF_SHIFT = 32
@@ -454,10 +455,9 @@ class LinkJob(_Stage):
             shutil.rmtree(tables_dir)
         for host, rows in res.tables.items():
             rel = f"tables/{safe_host(host)}.tsv"
-            data = format_table(rows, comment=f"despin dedup: farm {host}, learned from its spun copies").encode()
-            write_atomic(self.paths.out / rel, data)
+            table = SpinnerTable.from_rows(rows, comment=f"despin dedup: farm {host}, learned from its spun copies")
             res.hosts[host].table = rel
-            tables[host] = {"table": rel, "sha256": hashlib.sha256(data).hexdigest(), "entries": len(rows)}
+            tables[host] = {"table": rel, "sha256": table.save(self.paths.out / rel), "entries": len(rows)}
         hosts_blob = b"".join(
             orjson.dumps(s.to_dict()) + b"\n" for s in sorted(res.hosts.values(), key=lambda s: s.host)
         )

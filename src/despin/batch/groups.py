@@ -39,13 +39,14 @@ from despin.batch.progress import ScanProgress
 from despin.batch.shards import ShardTasks
 from despin.errors import ConfigError
 from despin.executor.base import Executor, marker_path
+from despin.files import remove_stale, write_atomic
 from despin.pipeline.base import Shard
 from despin.pipeline.fs import open_input
 from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn
 from despin.pipeline.stats import Stat, Stats
 from despin.pipeline.steps import GroupKey, ModelRef
-from despin.pipeline.writers import ParquetWriter, _LineFile, _pyarrow, remove_stale, write_atomic
-from despin.tables.pairs import format_table
+from despin.pipeline.writers import ParquetWriter, _LineFile, _pyarrow
+from despin.tables.table import SpinnerTable
 from despin.textio import MAX_CHARS
 
 # Output names a grouped scan adds beside the output shards.
@@ -219,7 +220,7 @@ class GroupTablesJob:
             if len(pages) < o.min_group_pages:
                 status = "too_small"
                 note = f" (too small to learn from: {len(pages)} pages, the minimum is {o.min_group_pages})"
-                rows_text = format_table([], comment=f"despin scan --group-by: group {key}{note}")
+                table = SpinnerTable(comment=f"despin scan --group-by: group {key}{note}")
                 entry = {"pages": len(pages), "words": words, "entries": 0, "spun_score": None, "is_spun": False}
                 evidence: dict[str, Any] = {"key": key, "status": status, **entry, "table": []}
             else:
@@ -227,12 +228,11 @@ class GroupTablesJob:
                 site = api.learn_site(pages, model=self.model.get())
                 stats.add_time("learn", time.perf_counter() - t0)
                 status = "learned"
-                rows_text = site.table_text(comment=f"despin scan --group-by: group {key}")
+                table = site.table.with_comment(f"despin scan --group-by: group {key}")
                 d = site.to_dict()
                 entry = {k: d[k] for k in ("pages", "words", "entries", "spun_score", "is_spun")}
                 evidence = {"key": key, "status": status, **d}
-            data = rows_text.encode()
-            write_atomic(self.root.parent / table_rel, data)
+            digest = table.save(self.root.parent / table_rel)
             write_atomic(
                 self.root.parent / evidence_rel,
                 json.dumps(evidence, ensure_ascii=False, indent=1).encode() + b"\n",
@@ -242,7 +242,7 @@ class GroupTablesJob:
                     "key": key,
                     "status": status,
                     "table": table_rel,
-                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "sha256": digest,
                     "evidence": evidence_rel,
                     **entry,
                 }

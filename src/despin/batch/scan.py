@@ -14,7 +14,6 @@ Output layout under ``out_dir``::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Iterable, Sequence
@@ -30,6 +29,7 @@ from despin.batch.remote import PublishingReporter, RemoteOutput
 from despin.batch.shards import ShardTasks
 from despin.errors import ConfigError, InputError
 from despin.executor.base import Executor, Reporter, TaskResult
+from despin.files import write_atomic
 from despin.pipeline.base import Shard, Step, run_steps
 from despin.pipeline.fs import is_remote, join, local_path
 from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn, find_shards
@@ -46,7 +46,7 @@ from despin.pipeline.steps import (
     TraceStep,
     manifest_digest,
 )
-from despin.pipeline.writers import JsonlWriter, ParquetWriter, RejectWriter, write_atomic
+from despin.pipeline.writers import JsonlWriter, ParquetWriter, RejectWriter
 
 if TYPE_CHECKING:
     from despin.model.bundle import Model
@@ -247,17 +247,9 @@ class ScanStats:
         return "\n".join(lines)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _identity(model: Model | str | Path | None, table: str | None, index: str | None) -> dict[str, Any]:
     """Check that the model, table and index exist (fail before any worker starts) and fingerprint them."""
-    from despin.model.bundle import DEFAULT_PATH, Model
+    from despin.model.bundle import DEFAULT_PATH, Model, sha256_file
 
     if model is not None and not isinstance(model, str | Path):
         loaded = model
@@ -275,11 +267,11 @@ def _identity(model: Model | str | Path | None, table: str | None, index: str | 
     if table is not None:
         if not Path(table).is_file():
             raise InputError(f"table {table}: no such file")
-        from despin.api import load_table
+        from despin.tables.table import SpinnerTable
 
         # Parsed here, not first in a worker: a malformed table fails before job.json is written.
-        load_table(table)
-        out["table"] = _sha256(Path(table))
+        SpinnerTable.load(table)
+        out["table"] = sha256_file(Path(table))
     if index is not None:
         if not Path(index).is_file():
             raise InputError(f"index {index}: no such file")

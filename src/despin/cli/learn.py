@@ -25,6 +25,7 @@ from despin.textio import MAX_CHARS, check_text
 
 if TYPE_CHECKING:
     from despin.cli.records import Rejects
+    from despin.tables.table import SpinnerTable
 
 
 def _learn_default(name: str) -> object:
@@ -103,12 +104,11 @@ def _same_file(a: str, b: str) -> bool:
     return pa.resolve() == pb.resolve()
 
 
-def _write(path: str, text: str) -> None:
+def _write(path: str, data: str | SpinnerTable) -> None:
+    """Write a report's text or a table's file (gzipped when ``path`` ends with ``.gz``), local or remote."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data.to_bytes(compress=path.endswith(".gz"))
     try:
-        if is_remote(path):
-            write_bytes(path, text.encode("utf-8"))
-        else:
-            Path(local_path(path)).write_text(text, encoding="utf-8")
+        write_bytes(path, raw)  # a local path is written atomically, a URL under a temporary name
     except OSError as exc:
         raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
 
@@ -180,7 +180,8 @@ def learn_command(
         raise click.UsageError("--report needs --unsupervised")
     _check_outputs(pairs, [output])
     from despin.cli.records import Rejects
-    from despin.tables.pairs import LearnConfig, format_table, learn_table
+    from despin.tables.pairs import LearnConfig, learn_table
+    from despin.tables.table import SpinnerTable
 
     bad = Rejects()
     found: list[tuple[str, str]] = []
@@ -195,7 +196,7 @@ def learn_command(
         raise click.ClickException(_nothing_learned(pairs, n_records, n_unaligned))
     rows = learn_table(found, LearnConfig(min_count=min_count, min_prob=min_prob))
     comment = f"despin learn: {n_records} pairs, {len(found)} aligned substitutions, {len(rows)} entries"
-    _write(output, format_table(rows, comment=comment))
+    _write(output, SpinnerTable.from_rows(rows, comment=comment))
     emit_json(
         {
             "records": n_records + len(bad),
@@ -273,7 +274,7 @@ def _learn_unsupervised(
         f"despin learn --unsupervised: {site.pages} pages, {site.words} words, {len(site.rows)} entries, "
         f"spun_score {site.spun_score:.4f}"
     )
-    _write(output, site.table_text(comment=comment))
+    _write(output, site.table.with_comment(comment))
     if len(report) == 1:
         _write(report[0], report_mod.html_report(site))
     elif report:

@@ -31,6 +31,12 @@ def _log_config(level: str) -> dict[str, Any]:
     help="Model bundle directory (default: the packaged model).",
 )
 @click.option("--index", "index_path", type=click.Path(), help="Trace index; without it /v1/trace answers 503.")
+@click.option(
+    "--table",
+    "table_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="A spinner table learned with `despin learn`, used on top of the lexicon by every detect and restore.",
+)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
 @click.option(
     "--max-bytes",
@@ -65,6 +71,7 @@ def serve(
     port: int,
     model_path: str | None,
     index_path: str | None,
+    table_path: str | None,
     workers: int,
     max_bytes: int,
     timeout_s: float,
@@ -89,6 +96,7 @@ def serve(
         port=port,
         model_path=model_path,
         index_path=index_path,
+        table_path=table_path,
         workers=workers,
         max_bytes=max_bytes,
         timeout_s=timeout_s,

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from despin.errors import ConfigError
+from despin.files import write_atomic
 from despin.pipeline.base import Step, run_steps
 from despin.pipeline.readers import ProgressFn
 from despin.pipeline.stats import Stats
-from despin.pipeline.writers import RejectWriter, write_atomic
+from despin.pipeline.writers import RejectWriter
 
 
 class Job(Protocol):

@@ -28,11 +28,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from despin import api
 from despin.errors import ConfigError, InputError, MissingDependencyError
 from despin.pipeline.steps import IndexRef, ModelRef, TableRef
+
+if TYPE_CHECKING:
+    from despin.tables.table import SpinnerTable
 
 try:
     from datatrove.data import Document, DocumentsPipeline  # type: ignore[import-untyped,unused-ignore]
@@ -54,11 +57,12 @@ def annotation(
     top: int = 5,
 ) -> dict[str, Any]:
     """The ``despin`` annotation of one text: the same fields as ``despin scan`` writes."""
+    spinner_table = table.get() if table is not None else None
     if restore:
-        res = api.restore(text, model=model.get(), table=table.get() if table else None, threshold=threshold)
+        res = api.restore(text, model=model.get(), table=spinner_table, threshold=threshold)
         out = {**res.detection.to_dict(), "restored": res.text, "edits": [e.to_dict() for e in res.edits]}
     else:
-        out = api.detect(text, model=model.get(), threshold=threshold).to_dict()
+        out = api.detect(text, model=model.get(), table=spinner_table, threshold=threshold).to_dict()
     if index is not None:
         out["sources"] = api.trace(text, index=index.get(), top=top).to_dict()["matches"]
     return out
@@ -70,7 +74,8 @@ class DespinAnnotator(PipelineStep):  # type: ignore[misc]
     Args:
         model: a model bundle directory; the packaged default when None.
         restore: also add ``restored`` and ``edits`` (detection runs once, inside restore).
-        table: a learned spinner table for restore.
+        table: a learned spinner table used on top of the lexicon: a path or a
+            :class:`~despin.tables.SpinnerTable`.
         index: a source index file; adds ``sources``.
         threshold: the detection threshold; the bundle's calibrated default when None.
         top: the most sources per document.
@@ -85,7 +90,7 @@ class DespinAnnotator(PipelineStep):  # type: ignore[misc]
         *,
         model: str | Path | None = None,
         restore: bool = False,
-        table: str | Path | None = None,
+        table: SpinnerTable | str | Path | None = None,
         index: str | Path | None = None,
         threshold: float | None = None,
         top: int = 5,
@@ -96,7 +101,7 @@ class DespinAnnotator(PipelineStep):  # type: ignore[misc]
             raise ConfigError(f"top must be >= 1, got {top}")
         self.model = ModelRef(model)
         self.restore = restore
-        self.table = TableRef(table) if table is not None else None
+        self.table = TableRef.of(table)
         self.index = IndexRef(index) if index is not None else None
         self.threshold, self.top, self.metadata_key = threshold, top, metadata_key
 

@@ -1,11 +1,12 @@
 """One parser per thesaurus format. Each takes lines (already decoded) and yields (word, synonym) pairs.
 
+Spinner tables (TSV) are read by :class:`despin.tables.SpinnerTable`.
+
 They do no I/O, so the caller decides the encoding: mythes-id is ISO-8859-1, Wordnet Bahasa UTF-8.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator
 
 from despin.errors import LexiconError
@@ -67,39 +68,3 @@ def parse_wordnet(lines: Iterable[str], *, source: str = "wordnet") -> Iterator[
             for b in members:
                 if a != b:
                     yield a, b
-
-
-def parse_table(lines: Iterable[str], *, source: str = "table") -> Iterator[tuple[str, str, float]]:
-    """A spinner table as TSV: ``observed<TAB>original[<TAB>count[<TAB>prob]]``; ``#`` starts a comment.
-
-    Yields (original, observed, weight): the spinner's direction, original -> observed.
-
-    Example:
-        >>> list(parse_table(["# learned", "Kabar\\tberita\\t7\\t0.875"]))
-        [('berita', 'kabar', 7.0)]
-    """
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        fields = line.rstrip("\n").split("\t")
-        if len(fields) < 2:
-            raise LexiconError(f"{source}:{lineno}: expected 'observed<TAB>original', got {line[:60]!r}")
-        weight = 1.0
-        if len(fields) >= 3:
-            try:
-                weight = float(fields[2])
-            except ValueError:
-                raise LexiconError(f"{source}:{lineno}: count {fields[2]!r} is not a number") from None
-            if not 0.0 < weight < math.inf:
-                raise LexiconError(f"{source}:{lineno}: count {fields[2]!r} must be a positive number")
-        if len(fields) >= 4 and fields[3].strip():
-            try:
-                prob = float(fields[3])
-            except ValueError:
-                raise LexiconError(f"{source}:{lineno}: probability {fields[3]!r} is not a number") from None
-            # 0 stays valid: `despin learn --min-prob 0` writes a rare original's share rounded, as 0.0000.
-            if not 0.0 <= prob <= 1.0:
-                raise LexiconError(f"{source}:{lineno}: probability {fields[3]!r} must lie in [0, 1]")
-        observed, original = _clean(fields[0]), _clean(fields[1])
-        if observed and original and observed != original:
-            yield original, observed, weight

@@ -148,7 +148,15 @@ class SynonymLexicon:
         return SynonymLexicon(a), SynonymLexicon(b)
 
     def fingerprint(self) -> str:
-        """A stable hash of the graph, recorded in index headers and model manifests."""
+        """A stable hash of the graph, recorded in index headers and model manifests.
+
+        Computed once per lexicon (a lexicon is not changed after it is built): the model's
+        restorer cache keys on it, so equal tables share one restorer.
+        """
+        return self._fingerprint
+
+    @cached_property
+    def _fingerprint(self) -> str:
         h = hashlib.sha256()
         for word, syn, w in self.pairs():
             h.update(f"{word}\t{syn}\t{w:.6g}\n".encode())

@@ -122,7 +122,7 @@ def list_files(url: str) -> tuple[bool, list[tuple[str, str]]]:
 def write_bytes(path: str, data: bytes) -> None:
     """Write a whole file, remote or local, under a temporary name first (see the module docstring)."""
     if not is_remote(path):
-        from despin.pipeline.writers import write_atomic
+        from despin.files import write_atomic
 
         write_atomic(Path(local_path(path)), data)
         return

@@ -1,7 +1,8 @@
 """Steps that wrap the API verbs: DetectStep, RestoreStep, GroupTableStep, TraceStep and FilterStep.
 
 A step holds *references* (:class:`ModelRef`, :class:`TableRef`, :class:`IndexRef`): a path
-that pickles as a path and opens once per process on first use. So a pool of N workers loads
+that pickles as a path and opens once per process on first use (a :class:`TableRef` may also hold a
+:class:`~despin.tables.SpinnerTable`, which pickles as its rows). So a pool of N workers loads
 the model N times, not once per document or task, and a Ray actor opens the source index by
 path from a shared filesystem instead of receiving a copy with every task.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,9 +26,8 @@ from despin.pipeline.stats import RejectReason, Stat
 from despin.pipeline.writers import RejectWriter
 
 if TYPE_CHECKING:
-    from despin.lexicon import SynonymLexicon
     from despin.model.bundle import Model
-    from despin.tables.pairs import TableRow
+    from despin.tables.table import SpinnerTable, TableLike
     from despin.tracer import Index
 
 
@@ -85,11 +86,6 @@ class ModelRef:
         return f"ModelRef({self.path or ('<in-memory>' if self._model else '<default>')!r})"
 
 
-@lru_cache(maxsize=8)
-def _open_table(path: str) -> SynonymLexicon:
-    return api.load_table(path)
-
-
 @lru_cache(maxsize=4)
 def _open_index(path: str) -> Index:
     from despin.tracer import Index
@@ -99,16 +95,41 @@ def _open_index(path: str) -> Index:
 
 
 class TableRef:
-    """A learned spinner table by path, read once per process."""
+    """A spinner table: a path, read once per process while its file stays the same, or a table in memory.
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
+    Args:
+        table: the table file, a :class:`~despin.tables.SpinnerTable`, or any shape
+            :func:`despin.tables.as_table` takes (converted here, once).
+    """
 
-    def get(self) -> SynonymLexicon:
-        return _open_table(self.path)
+    def __init__(self, table: TableLike) -> None:
+        from despin.tables.table import as_table
+
+        if table is None:
+            raise ConfigError("a TableRef needs a table or a path, got None")
+        self._source = os.fspath(table) if isinstance(table, str | os.PathLike) else as_table(table)
+
+    @property
+    def path(self) -> str | None:
+        """The table's file, or None for a table held in memory."""
+        return self._source if isinstance(self._source, str) else None
+
+    @classmethod
+    def of(cls, value: TableRef | TableLike) -> TableRef | None:
+        """``value`` as a reference (None stays None)."""
+        return value if isinstance(value, TableRef) or value is None else cls(value)
+
+    def get(self) -> SpinnerTable:
+        """The table (a path is read once per process while its file stays the same)."""
+        from despin.tables.table import as_table
+
+        return as_table(self._source)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> TableRef:
         return self
+
+    def __repr__(self) -> str:
+        return f"TableRef({self._source!r})"
 
 
 class IndexRef:
@@ -166,8 +187,9 @@ class DetectStep(_ModelStep):
 
     Args:
         model: the bundle (a path, a :class:`ModelRef`, or a loaded model for one process).
-        table: a learned spinner table path used on top of the bundle's lexicon, as in
-            :class:`RestoreStep`: a scan detects with the same inputs it would restore with.
+        table: a learned spinner table used on top of the bundle's lexicon (a path, a
+            :class:`~despin.tables.SpinnerTable` or a :class:`TableRef`), as in :class:`RestoreStep`:
+            a scan detects with the same inputs it would restore with.
         threshold: the decision threshold; the bundle's calibrated default when None.
         rejects: where documents the model refuses go.
     """
@@ -178,14 +200,14 @@ class DetectStep(_ModelStep):
         self,
         model: ModelRef | Model | str | Path | None = None,
         *,
-        table: TableRef | str | Path | None = None,
+        table: TableRef | TableLike = None,
         threshold: float | None = None,
         rejects: RejectWriter | None = None,
     ) -> None:
         super().__init__(rejects=rejects)
         _check_threshold(threshold)
         self.model, self.threshold = ModelRef.of(model), threshold
-        self.table = table if isinstance(table, TableRef) or table is None else TableRef(table)
+        self.table = TableRef.of(table)
 
     def apply(self, doc: Document) -> Document:
         det = api.detect(
@@ -208,7 +230,8 @@ class RestoreStep(_ModelStep):
 
     Args:
         model: the bundle (a path, a :class:`ModelRef`, or a loaded model for one process).
-        table: a learned spinner table path used on top of the bundle's lexicon.
+        table: a learned spinner table used on top of the bundle's lexicon (a path, a
+            :class:`~despin.tables.SpinnerTable` or a :class:`TableRef`).
         threshold: the decision threshold; the bundle's calibrated default when None.
         remove_footer: drop a spinner's source footer from the restored text.
         rejects: where documents the model refuses go.
@@ -220,7 +243,7 @@ class RestoreStep(_ModelStep):
         self,
         model: ModelRef | Model | str | Path | None = None,
         *,
-        table: TableRef | str | Path | None = None,
+        table: TableRef | TableLike = None,
         threshold: float | None = None,
         remove_footer: bool = True,
         rejects: RejectWriter | None = None,
@@ -228,7 +251,7 @@ class RestoreStep(_ModelStep):
         super().__init__(rejects=rejects)
         _check_threshold(threshold)
         self.model = ModelRef.of(model)
-        self.table = table if isinstance(table, TableRef) or table is None else TableRef(table)
+        self.table = TableRef.of(table)
         self.threshold, self.remove_footer = threshold, remove_footer
 
     def apply(self, doc: Document) -> Document:
@@ -378,14 +401,35 @@ class GroupInfo:
     annotation: dict[str, Any]
 
 
-@lru_cache(maxsize=2)
-def _open_groups(path: str, sha256: str) -> dict[str, GroupInfo]:
+def read_pinned(path: str, sha256: str, *, what: str, job: str) -> bytes:
+    """A file an earlier stage of a job wrote, refused when it changed since (its digest is not ``sha256``).
+
+    Raises:
+        ConfigError: the file cannot be read, or it changed; the message names ``what`` and the ``job`` to rerun.
+    """
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read the groups file {path}: {exc}") from exc
+        raise ConfigError(f"cannot read {what} {path}: {exc}") from exc
     if hashlib.sha256(data).hexdigest() != sha256:
-        raise ConfigError(f"the groups file {path} changed after the job learned its tables; rerun the scan")
+        raise ConfigError(f"{what} {path} changed after the {job} wrote it; rerun the {job}")
+    return data
+
+
+@lru_cache(maxsize=16)
+def open_pinned_table(path: str, sha256: str, job: str) -> SpinnerTable:
+    """A spinner table an earlier stage of ``job`` wrote (:func:`read_pinned`), read once per process.
+
+    Keyed by digest too: a long-lived worker never reuses a table a later job rewrote at the same path.
+    """
+    from despin.tables.table import SpinnerTable
+
+    return SpinnerTable.from_bytes(read_pinned(path, sha256, what="the table", job=job), source=path)
+
+
+@lru_cache(maxsize=2)
+def _open_groups(path: str, sha256: str) -> dict[str, GroupInfo]:
+    data = read_pinned(path, sha256, what="the groups file", job="scan")
     root = Path(path).parent
     out: dict[str, GroupInfo] = {}
     for g in json.loads(data)["groups"]:
@@ -393,33 +437,6 @@ def _open_groups(path: str, sha256: str) -> dict[str, GroupInfo]:
         note = {"key": g["key"], "spun_score": g["spun_score"], "is_spun": g["is_spun"], "entries": g["entries"]}
         out[g["key"]] = GroupInfo(table, g["sha256"] if table else None, note)
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class GroupTable:
-    """A group's learned table, as a lexicon (for the restorer) and as rows (for the table-only pass)."""
-
-    lexicon: SynonymLexicon
-    rows: tuple[TableRow, ...]
-
-
-@lru_cache(maxsize=16)
-def _open_group_table(path: str, sha256: str) -> GroupTable:
-    # Keyed by digest too: a long-lived worker never reuses a table a later job rewrote at the same path.
-    from despin.tables.pairs import TableRow
-
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the group table {path}: {exc}") from exc
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise ConfigError(f"the group table {path} changed after the job learned it; rerun the scan")
-    rows = []
-    for line in data.decode("utf-8").splitlines():
-        if line and not line.startswith("#"):
-            observed, original, count, prob = line.split("\t")
-            rows.append(TableRow(observed, original, int(count), float(prob)))
-    return GroupTable(api.load_table(path), tuple(rows))
 
 
 class GroupsRef:
@@ -436,11 +453,11 @@ class GroupsRef:
     def get(self) -> dict[str, GroupInfo]:
         return _open_groups(self.path, self.sha256)
 
-    def table(self, info: GroupInfo) -> GroupTable | None:
+    def table(self, info: GroupInfo) -> SpinnerTable | None:
         """A group's table, or None when the group has no entries."""
         if info.table is None or info.sha256 is None:
             return None
-        return _open_group_table(info.table, info.sha256)
+        return open_pinned_table(info.table, info.sha256, "scan")
 
     def __deepcopy__(self, memo: dict[int, Any]) -> GroupsRef:
         return self
@@ -496,15 +513,14 @@ class GroupTableStep(_ModelStep):
         table = self.groups.table(info) if info is not None else None
         group = info.annotation if info is not None else None
         model = self.model.get()
-        lexicon = table.lexicon if table is not None else None
         if not self.restore:
-            det = api.detect(doc.text, model=model, table=lexicon, threshold=self.threshold)
+            det = api.detect(doc.text, model=model, table=table, threshold=self.threshold)
             self.stats.inc(Stat.SCORED)
             if det.is_spun:
                 self.stats.inc(Stat.FLAGGED)
             return doc.annotate(**det.to_dict(), group=group)
         res = api.restore(
-            doc.text, model=model, table=lexicon, remove_footer=self.remove_footer, threshold=self.threshold
+            doc.text, model=model, table=table, remove_footer=self.remove_footer, threshold=self.threshold
         )
         edits, restored = res.edits, res.text
         if table is not None and group is not None and group["is_spun"]:

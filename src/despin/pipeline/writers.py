@@ -1,7 +1,7 @@
 """Writers: one output shard per input shard, written under a temporary name and renamed when done.
 
 A killed job leaves only ``*.tmp-*`` files behind, never a half-written shard under its final
-name; :func:`remove_stale` clears them when the shard is redone. Outputs are deterministic (gzip
+name; :func:`despin.files.remove_stale` clears them when the shard is redone. Outputs are deterministic (gzip
 headers carry no time or file name), so a rerun writes byte-identical shards.
 """
 
@@ -10,8 +10,6 @@ from __future__ import annotations
 import decimal
 import gzip
 import json
-import os
-import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -19,6 +17,7 @@ from typing import IO, Any, Literal
 import orjson
 
 from despin.errors import MissingDependencyError
+from despin.files import commit, remove_stale, tmp_name
 from despin.pipeline.base import Document, Reject, Shard, Step
 from despin.pipeline.fs import open_input
 from despin.pipeline.stats import Stat
@@ -47,37 +46,6 @@ def dumps_record(record: dict[str, Any], *, lenient: bool = False) -> bytes:
     if lenient:
         return json.dumps(record, ensure_ascii=True, separators=(",", ":"), default=_json_default).encode()
     return orjson.dumps(record, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
-
-
-def tmp_name(path: Path) -> Path:
-    """A private temporary sibling of ``path`` (unique per process and call)."""
-    return path.with_name(f"{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-
-
-def remove_stale(path: Path) -> None:
-    """Delete temporary siblings of ``path`` left by a killed run."""
-    if path.parent.is_dir():
-        for p in path.parent.glob(f"{path.name}.tmp-*"):
-            p.unlink(missing_ok=True)
-
-
-def commit(tmp: Path, path: Path) -> None:
-    """Flush ``tmp`` to disk and rename it to ``path`` in one atomic step."""
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file + rename), clearing a killed run's leftovers."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale(path)
-    tmp = tmp_name(path)
-    tmp.write_bytes(data)
-    commit(tmp, path)
 
 
 class _LineFile:

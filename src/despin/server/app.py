@@ -262,7 +262,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     async def detect(body: DetectRequest) -> Response:
         """Score how likely the text is spun (`despin detect`)."""
         text, model = checked(body.text), runtime.require_model()
-        result = await run_model(partial(api.detect, text, model=model))
+        result = await run_model(partial(api.detect, text, model=model, table=runtime.table))
         return _json(result.to_dict())
 
     @app.post(
@@ -275,7 +275,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     async def restore(body: RestoreRequest) -> Response:
         """Undo the spin: the most likely original text and the edits (`despin restore`)."""
         text, model = checked(body.text), runtime.require_model()
-        restore = partial(api.restore, text, model=model, remove_footer=body.remove_footer, force=body.force)
+        restore = partial(
+            api.restore, text, model=model, table=runtime.table, remove_footer=body.remove_footer, force=body.force
+        )
         result = await run_model(restore)
         return _json(result.to_dict())
 

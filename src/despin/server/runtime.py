@@ -17,6 +17,7 @@ from despin.server.settings import ServerSettings
 
 if TYPE_CHECKING:
     from despin.model.bundle import Model
+    from despin.tables.table import SpinnerTable
     from despin.tracer import Index
 
 logger = logging.getLogger("despin.server")
@@ -36,6 +37,7 @@ class Runtime:
     def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
         self.model: Model | None = None
+        self.table: SpinnerTable | None = None
         self.model_error: str | None = "the model is still loading"
         self.index: Index | None = None
         self.index_error: str | None = None
@@ -53,10 +55,15 @@ class Runtime:
         return self._limiter
 
     def load(self) -> None:
-        """Load model and index (blocking; the lifespan runs it in a thread). Failures are kept, not raised:
-        the server still starts, answers 503 with the reason, and ``/v1/health`` shows it."""
+        """Load the table, model and index (blocking; the lifespan runs it in a thread). Failures are kept, not
+        raised: the server still starts, answers 503 with the reason, and ``/v1/health`` shows it. A table that
+        does not load leaves the model unloaded: no answer ever comes without the table asked for."""
         t0 = time.perf_counter()
         try:
+            if self.settings.table_path:
+                from despin.tables.table import SpinnerTable
+
+                self.table = SpinnerTable.load(self.settings.table_path)
             self.model = api.load_model(self.settings.model_path)
             self.model_error = None
         except DespinError as exc:
@@ -78,7 +85,7 @@ class Runtime:
 
     def _warm_up(self, model: Model) -> None:
         try:
-            api.restore(_WARM_UP_TEXT, model=model)
+            api.restore(_WARM_UP_TEXT, model=model, table=self.table)
         except Exception:  # the model stays usable; the first request will show the real error
             logger.exception("model warm-up failed")
 
@@ -130,6 +137,7 @@ class Runtime:
             "despin_version": __version__,
             "model": None if model is None else {"version": model.version, "manifest": model.manifest},
             "model_error": self._redact(self.model_error),
+            "table": _table_info(self.table),
             "index": _index_info(self.index) if self.index is not None else None,
             "index_error": self._redact(self.index_error),
             "limits": {
@@ -143,7 +151,7 @@ class Runtime:
         """``message`` with the configured model and index paths cut to their last component."""
         if message is None:
             return None
-        for raw in (self.settings.model_path, self.settings.index_path):
+        for raw in (self.settings.model_path, self.settings.index_path, self.settings.table_path):
             if raw:
                 for form in sorted({str(Path(raw).resolve()), str(Path(raw))}, key=len, reverse=True):
                     message = message.replace(form, Path(raw).name)
@@ -153,3 +161,8 @@ class Runtime:
 def _index_info(index: Index) -> dict[str, Any]:
     """``despin index stats`` for the loaded index (count, size, config, header with versions), less its path."""
     return {k: v for k, v in index.stats().items() if k != "path"}
+
+
+def _table_info(table: SpinnerTable | None) -> dict[str, Any] | None:
+    """The spinner table every request uses, as ``/v1/health`` shows it (never its path)."""
+    return None if table is None else {"entries": len(table), "fingerprint": table.fingerprint()}

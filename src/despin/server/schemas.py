@@ -26,7 +26,7 @@ class DetectRequest(TextRequest):
 
 
 class RestoreRequest(TextRequest):
-    """Body of ``POST /v1/restore``. Spinner tables (``table``) are a CLI/API feature only."""
+    """Body of ``POST /v1/restore``. A spinner table is the server's (``despin serve --table``), not the request's."""
 
     remove_footer: bool = Field(True, description="drop a spinner's source footer such as 'Sumber: OUTLET'")
     force: bool = Field(
@@ -139,4 +139,7 @@ class HealthOut(BaseModel):
     model_error: str | None = None
     index: dict[str, Any] | None = Field(None, description="the index header and size, when one is configured")
     index_error: str | None = None
+    table: dict[str, Any] | None = Field(
+        None, description="the spinner table every request uses (`despin serve --table`): entries and fingerprint"
+    )
     limits: dict[str, Any]

@@ -37,6 +37,8 @@ class ServerSettings:
         port: TCP port (0 lets the OS choose, for tests).
         model_path: a model bundle directory; the packaged default bundle when None.
         index_path: a trace index; ``/v1/trace`` answers 503 when None.
+        table_path: a spinner table file (``despin learn``) that every detect and restore uses on top
+            of the lexicon (:class:`despin.tables.SpinnerTable`); none when None.
         workers: uvicorn worker processes; each loads its own model and index.
         max_bytes: the largest ``text`` accepted, in UTF-8 bytes; larger requests get 413.
         timeout_s: per-request time limit for the model work (queueing included); over it the client gets 504.
@@ -56,6 +58,7 @@ class ServerSettings:
     port: int = 8000
     model_path: str | None = None
     index_path: str | None = None
+    table_path: str | None = None
     workers: int = 1
     max_bytes: int = DEFAULT_MAX_BYTES
     timeout_s: float = 60.0

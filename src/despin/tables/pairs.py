@@ -11,7 +11,7 @@ since adjacent swaps are far more common than k-word phrases of equal length; ot
 * a multi-word entry is kept only when consistent: ``multiword_min_count`` sightings and
   ``P(original | observed) >= multiword_min_prob``.
 
-The output is the TSV that :func:`despin.lexicon.parse_table` reads:
+The rows make a :class:`despin.tables.SpinnerTable`, whose file is the TSV
 ``observed<TAB>original<TAB>count<TAB>prob``.
 """
 
@@ -19,17 +19,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from despin.errors import ConfigError
-from despin.lexicon import SynonymLexicon
 from despin.types import Substitution
 
-# Learned tables kept as lexicons: as many as the model keeps restorers for.
-TABLE_LEXICON_CACHE = 8
 _WORD_RE = re.compile(r"^[^\W\d_]+(?:['\u2019-][^\W\d_]+)*$")
 
 
@@ -75,24 +71,29 @@ class LearnConfig:
 
 @dataclass(frozen=True, slots=True)
 class TableRow:
-    """One learned entry: the spinner wrote ``observed`` where the source had ``original``."""
+    """One table entry: the spinner wrote ``observed`` where the source had ``original``.
+
+    Attributes:
+        observed, original: the two phrases.
+        count: how often the pair was seen (a whole number for learned tables; a table built from
+            a lexicon's weights may hold fractions).
+        prob: ``P(original | observed)`` among the originals seen for ``observed``.
+
+    Example:
+        >>> TableRow("agung", "besar", 3, 0.6).to_tsv(), TableRow("agung", "luas", 0.5, 0.25).to_tsv()
+        ('agung\\tbesar\\t3\\t0.6000', 'agung\\tluas\\t0.5\\t0.2500')
+    """
 
     observed: str
     original: str
-    count: int
+    count: float
     prob: float
 
     def to_tsv(self) -> str:
-        return f"{self.observed}\t{self.original}\t{self.count}\t{self.prob:.4f}"
-
-
-@lru_cache(maxsize=TABLE_LEXICON_CACHE)
-def table_lexicon(rows: tuple[TableRow, ...]) -> SynonymLexicon:
-    """A learned table as the lexicon ``restore(table=...)`` reads (counts as weights).
-
-    Cached, so that passing the same rows again reuses the model's restorer built for them.
-    """
-    return SynonymLexicon.from_pairs((r.original, r.observed, float(r.count)) for r in rows)
+        """The row's line of a table file (probability to 4 places)."""
+        count = self.count
+        shown = str(int(count)) if float(count).is_integer() else repr(float(count))
+        return f"{self.observed}\t{self.original}\t{shown}\t{self.prob:.4f}"
 
 
 def _words(phrase: str) -> list[str]:
@@ -159,13 +160,6 @@ def learn_table(pairs: Iterable[tuple[str, str]], config: LearnConfig | None = N
             rows.append(TableRow(obs, orig, n, prob))
     rows.sort(key=lambda r: (r.observed, -r.count, r.original))
     return rows
-
-
-def format_table(rows: Sequence[TableRow], *, comment: str | None = None) -> str:
-    """The TSV text of a table (``observed<TAB>original<TAB>count<TAB>prob``), with an optional comment."""
-    head = [f"# {line}" for line in comment.splitlines()] if comment else []
-    head.append("# observed\toriginal\tcount\tprob")
-    return "\n".join([*head, *(r.to_tsv() for r in rows)]) + "\n"
 
 
 # A (spun, source) pair whose alignment explains less than half of the spun words is not a spun copy of

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from despin.lexicon import SynonymLexicon
 from despin.lm.base import LanguageModel
 from despin.tables.decipher import DecipherConfig, Decipherment, Entry, decipher
-from despin.tables.pairs import TableRow, format_table, table_lexicon
+from despin.tables.pairs import TableRow
+from despin.tables.table import SpinnerTable
 from despin.types import shown_score
 
 # Logistic curve over log10(explained share): fitted on benchmarks/farms.py dev sites (25 pages each).
@@ -92,7 +93,9 @@ class SiteTable:
     """What :func:`despin.learn_site` learned from one site's pages.
 
     Attributes:
-        rows: the table, as ``despin restore --table`` reads it (observed, original, count, prob).
+        rows: the learned entries (observed, original, count, prob).
+        table: the same rows as a :class:`~despin.tables.SpinnerTable`, what ``despin restore --table``
+            reads once saved (``site.table.save(path)``).
         entries: the same entries with their evidence (expected and seen counts, two contexts).
         pages, words: the size of the site.
         spun_score: the site's evidence of spinning, the larger of the table's and the pages' (see the
@@ -110,14 +113,18 @@ class SiteTable:
     is_spun: bool
     decipherment: Decipherment
     pages_flagged: int | None = None
+    table: SpinnerTable = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table", SpinnerTable.from_rows(self.rows))
 
     def table_text(self, comment: str | None = None) -> str:
-        """The TSV table (``observed<TAB>original<TAB>count<TAB>prob``)."""
-        return format_table(self.rows, comment=comment)
+        """The TSV table (``observed<TAB>original<TAB>count<TAB>prob``): ``self.table``'s file."""
+        return self.table.with_comment(comment).to_tsv()
 
     def lexicon(self) -> SynonymLexicon:
-        """The table as a lexicon, for ``despin.restore(text, table=...)``."""
-        return table_lexicon(self.rows)
+        """The table as a lexicon (``self.table.lexicon``); ``despin.restore(text, table=site)`` takes the site."""
+        return self.table.lexicon
 
     def to_dict(self) -> dict[str, Any]:
         return {
