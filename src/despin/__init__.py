@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from despin.api import SpinOptions, dedup, detect, learn, learn_site, load_model, restore, spin, trace
     from despin.batch.options import ScanOptions
     from despin.batch.scan import ScanStats, scan
+    from despin.tables.table import SpinnerTable
     from despin.tracer import Index
     from despin.types import (
         Detection,
@@ -47,6 +48,7 @@ _EXPORTS: dict[str, str] = {
     "scan": "despin.batch.scan",
     "ScanOptions": "despin.batch.options",
     "ScanStats": "despin.batch.scan",
+    "SpinnerTable": "despin.tables.table",
     "Index": "despin.tracer",
     "Detection": "despin.types",
     "Edit": "despin.types",
@@ -74,6 +76,7 @@ __all__ = [
     "Spin",
     "SpinEdit",
     "SpinOptions",
+    "SpinnerTable",
     "Substitution",
     "TraceResult",
     "__version__",
