@@ -41,16 +41,16 @@ from despin.batch.dedup_stages import (
 )
 from despin.batch.progress import ScanProgress
 from despin.batch.scan import _finished_tasks, _refuse_inputs_inside, _refuse_outputs_over_inputs, make_executor
-from despin.batch.shards import ShardTasks
+from despin.batch.shards import ShardPipelineJob
 from despin.duplicates.options import DedupOptions, Keep
 from despin.errors import ConfigError
 from despin.executor.base import Executor, TaskResult
 from despin.files import write_atomic
-from despin.pipeline.base import Document, Shard, Step, run_steps
-from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn, find_shards
+from despin.pipeline.base import Document, Shard, Step
+from despin.pipeline.readers import find_shards
 from despin.pipeline.stats import Stat, Stats
 from despin.pipeline.steps import GroupKey, ModelRef, _ModelStep, manifest_digest, open_pinned_table, read_pinned
-from despin.pipeline.writers import JsonlWriter, ParquetWriter, RejectWriter, _pyarrow
+from despin.pipeline.writers import JsonlWriter, ParquetWriter, RejectWriter, _pyarrow, substitution_type
 
 if TYPE_CHECKING:
     from despin.model.bundle import Model
@@ -133,9 +133,7 @@ class DedupStep(_ModelStep):
                 det = api.detect(doc.text, model=self.model.get(), table=table, threshold=self.options.threshold)
                 self.stats.add_time("farm_scoring_cpu", time.process_time() - cpu0)
                 ann["spun_score"], ann["is_spun"] = det.to_dict()["spun_score"], det.is_spun
-                self.stats.inc(Stat.SCORED)
-                if det.is_spun:
-                    self.stats.inc(Stat.FLAGGED)
+                self.count(det)
         elif ann["is_spun"]:
             self.stats.inc(Stat.FLAGGED)
         return doc.annotate(**ann)
@@ -144,16 +142,6 @@ class DedupStep(_ModelStep):
 def dedup_type() -> Any:
     """The Arrow struct of the ``despin`` column of a dedup output (the JSONL output's fields)."""
     pa = _pyarrow()
-    sub = pa.struct(
-        [
-            ("spun_start", pa.int64()),
-            ("spun_end", pa.int64()),
-            ("source_start", pa.int64()),
-            ("source_end", pa.int64()),
-            ("spun", pa.string()),
-            ("source", pa.string()),
-        ]
-    )
     return pa.struct(
         [
             ("cluster", pa.string()),
@@ -161,7 +149,7 @@ def dedup_type() -> Any:
             ("relation", pa.string()),
             ("score", pa.float64()),
             ("coverage", pa.float64()),
-            ("substitutions", pa.list_(sub)),
+            ("substitutions", pa.list_(substitution_type())),
             ("spun_score", pa.float64()),
             ("is_spun", pa.bool_()),
         ]
@@ -173,24 +161,11 @@ class DedupParquetWriter(ParquetWriter):
 
     name = "dedup_parquet_writer"
 
-    def _open(self, shard: Shard) -> None:
-        super()._open(shard)
-        assert self._state is not None
-        writer, schema, tmp, path = self._state
-        writer.close()  # reopened with the dedup struct, the same columns and codec
-        tmp.unlink(missing_ok=True)
-        pa = _pyarrow()
-        schema = schema.set(schema.get_field_index("despin"), pa.field("despin", dedup_type()))
-        codec = "snappy"
-        if shard.fmt == "parquet":
-            meta = pa.parquet.ParquetFile(shard.path).metadata
-            if meta.num_row_groups and meta.row_group(0).num_columns:
-                c = str(meta.row_group(0).column(0).compression).lower()
-                codec = "none" if c == "uncompressed" else c
-        self._state = (pa.parquet.ParquetWriter(tmp, schema, compression=codec), schema, tmp, path)
+    def despin_type(self) -> Any:
+        return dedup_type()
 
 
-class DedupWriteJob(ShardTasks):
+class DedupWriteJob(ShardPipelineJob):
     """Stage 5: one task per input shard writes its annotated output shard and its rejects."""
 
     def __init__(
@@ -209,10 +184,9 @@ class DedupWriteJob(ShardTasks):
 
     def steps(self, shard: Shard, rejects: RejectWriter) -> list[Step]:
         o = self.options
-        reader_cls = ParquetReader if shard.fmt == "parquet" else JsonlReader
         writer: Step = DedupParquetWriter(self.out_dir) if shard.fmt == "parquet" else JsonlWriter(self.out_dir)
         return [
-            reader_cls(shard, text_field=o.text_field, id_field=o.id_field, max_chars=o.max_chars, rejects=rejects),
+            self.reader(shard, o, rejects),
             DedupStep(
                 self.model,
                 links_file=self.paths.links_file(shard.id),
@@ -222,25 +196,6 @@ class DedupWriteJob(ShardTasks):
             ),
             writer,
         ]
-
-    def run_task(self, task_id: str, progress: ProgressFn | None) -> Stats:
-        shard = self._by_id[task_id]
-        rejects = RejectWriter(self.out_dir / "rejects")
-        rejects.clear(shard)
-        steps = self.steps(shard, rejects)
-        steps[0].progress = progress  # type: ignore[attr-defined]
-        try:
-            stats = run_steps(steps)
-            writer = steps[-1]
-            assert isinstance(writer, JsonlWriter | ParquetWriter)
-            writer.ensure(shard)
-        except BaseException:
-            rejects.abort()
-            raise
-        rejects.close()
-        if not stats.balanced:  # pragma: no cover - a bug in a step, never bad data
-            raise AssertionError(f"shard {shard.name}: counts do not balance: {stats.to_dict()['counts']}")
-        return stats
 
 
 STAGES = ("sign", "buckets", "verify", "link", "write")

@@ -41,7 +41,6 @@ from despin.errors import ConfigError
 from despin.executor.base import Executor, marker_path
 from despin.files import remove_stale, write_atomic
 from despin.pipeline.base import Shard
-from despin.pipeline.fs import open_input
 from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn
 from despin.pipeline.stats import Stat, Stats
 from despin.pipeline.steps import GroupKey, ModelRef
@@ -325,31 +324,7 @@ class GroupParquetWriter(ParquetWriter):
 
     name = "group_parquet_writer"
 
-    def _open(self, shard: Shard) -> None:
-        super()._open(shard)
-        assert self._state is not None
-        writer, schema, tmp, path = self._state
-        # The parent opened the file with its schema; reopen it with ``group`` added to the struct,
-        # keeping the input's columns and the same compression codec.
-        writer.close()
-        tmp.unlink(missing_ok=True)
-        pa = _pyarrow()
-        i = schema.get_field_index("despin")
-        struct = schema.field(i).type
+    def despin_type(self) -> Any:
+        struct = super().despin_type()
         fields = [struct.field(j) for j in range(struct.num_fields)]
-        schema = schema.set(i, pa.field("despin", pa.struct([*fields, pa.field("group", group_type())])))
-        self._state = (pa.parquet.ParquetWriter(tmp, schema, compression=self._codec(shard)), schema, tmp, path)
-
-    @staticmethod
-    def _codec(shard: Shard) -> str:
-        if shard.fmt != "parquet":
-            return "snappy"
-        try:
-            with open_input(shard.path) as fh:  # local or an fsspec URL
-                meta = _pyarrow().parquet.ParquetFile(fh).metadata
-            if meta.num_row_groups and meta.row_group(0).num_columns:
-                codec = str(meta.row_group(0).column(0).compression).lower()
-                return "none" if codec == "uncompressed" else codec
-        except Exception:  # noqa: BLE001 - the reader has rejected an unreadable file already
-            pass
-        return "snappy"
+        return _pyarrow().struct([*fields, _pyarrow().field("group", group_type())])

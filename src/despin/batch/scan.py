@@ -26,13 +26,13 @@ from despin.batch.groups import GroupParquetWriter, learn_groups
 from despin.batch.options import ScanOptions
 from despin.batch.progress import ScanProgress
 from despin.batch.remote import PublishingReporter, RemoteOutput
-from despin.batch.shards import ShardTasks
+from despin.batch.shards import ShardPipelineJob
 from despin.errors import ConfigError, InputError
 from despin.executor.base import Executor, Reporter, TaskResult
 from despin.files import write_atomic
-from despin.pipeline.base import Shard, Step, run_steps
+from despin.pipeline.base import Shard, Step
 from despin.pipeline.fs import is_remote, join, local_path
-from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn, find_shards
+from despin.pipeline.readers import find_shards
 from despin.pipeline.stats import Stat, Stats
 from despin.pipeline.steps import (
     DetectStep,
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from despin.model.bundle import Model
 
 
-class ScanJob(ShardTasks):
+class ScanJob(ShardPipelineJob):
     """One task per input shard; the task id is the shard id. See :func:`scan`."""
 
     def __init__(
@@ -86,10 +86,7 @@ class ScanJob(ShardTasks):
     def steps(self, shard: Shard, rejects: RejectWriter) -> list[Step]:
         """The pipeline of one shard: reader, detect or restore, filter, trace, writer."""
         o = self.options
-        reader_cls = ParquetReader if shard.fmt == "parquet" else JsonlReader
-        steps: list[Step] = [
-            reader_cls(shard, text_field=o.text_field, id_field=o.id_field, max_chars=o.max_chars, rejects=rejects)
-        ]
+        steps: list[Step] = [self.reader(shard, o, rejects)]
         if o.group_by is not None:
             assert self.groups_sha256 is not None
             steps.append(
@@ -125,25 +122,6 @@ class ScanJob(ShardTasks):
         output = writer.path_for(shard).relative_to(self.out_dir).as_posix()
         rejects = RejectWriter(self.out_dir / "rejects").path_for(shard).relative_to(self.out_dir).as_posix()
         return [output], rejects
-
-    def run_task(self, task_id: str, progress: ProgressFn | None) -> Stats:
-        shard = self._by_id[task_id]
-        rejects = RejectWriter(self.out_dir / "rejects")
-        rejects.clear(shard)
-        steps = self.steps(shard, rejects)
-        steps[0].progress = progress  # type: ignore[attr-defined]
-        try:
-            stats = run_steps(steps)
-            writer = steps[-1]
-            assert isinstance(writer, JsonlWriter | ParquetWriter)
-            writer.ensure(shard)
-        except BaseException:
-            rejects.abort()
-            raise
-        rejects.close()
-        if not stats.balanced:  # pragma: no cover - a bug in a step, never bad data
-            raise AssertionError(f"shard {shard.name}: counts do not balance: {stats.to_dict()['counts']}")
-        return stats
 
 
 @dataclass(frozen=True)

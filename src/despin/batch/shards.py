@@ -1,12 +1,17 @@
-"""What every job with one task per input shard shares: task ids, sizes and the shard's signature."""
+"""What every job with one task per input shard shares: task ids, sizes and the shard's signature, and for
+the jobs that run a pipeline over each shard (scan, dedup's write stage), the task itself."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
-from despin.pipeline.base import Shard
+from despin.pipeline.base import Shard, Step, run_steps
 from despin.pipeline.fs import is_remote, size_of, version_of
+from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn
+from despin.pipeline.stats import Stats
+from despin.pipeline.writers import JsonlWriter, ParquetWriter, RejectWriter
 
 
 class ShardTasks:
@@ -40,3 +45,61 @@ class ShardTasks:
         except (OSError, ValueError, KeyError):
             size, version = -1, -1
         return {"shard": shard.name, "size": size, key: version, "options": fingerprint}
+
+
+class RecordOptions(Protocol):
+    """The options a job reads records with (:class:`~despin.batch.options.ScanOptions`, ``DedupOptions``)."""
+
+    @property
+    def text_field(self) -> str: ...
+    @property
+    def id_field(self) -> str: ...
+    @property
+    def max_chars(self) -> int: ...
+
+
+class ShardPipelineJob(ShardTasks):
+    """A job whose task runs a pipeline over one shard: a reader, the job's steps, a writer; rejects beside.
+
+    Subclasses give :attr:`out_dir` and :meth:`steps` (whose first step reads the shard and last one
+    writes it); :meth:`run_task` runs them, makes sure an output exists even for a shard with no
+    record left, and checks that every record read was written, filtered or rejected.
+    """
+
+    @property
+    def out_dir(self) -> Path:
+        raise NotImplementedError
+
+    def steps(self, shard: Shard, rejects: RejectWriter) -> list[Step]:
+        raise NotImplementedError
+
+    @staticmethod
+    def reader(shard: Shard, options: RecordOptions, rejects: RejectWriter) -> Step:
+        """The reader of ``shard`` (JSONL or Parquet), with the job's fields and limits."""
+        reader_cls = ParquetReader if shard.fmt == "parquet" else JsonlReader
+        return reader_cls(
+            shard,
+            text_field=options.text_field,
+            id_field=options.id_field,
+            max_chars=options.max_chars,
+            rejects=rejects,
+        )
+
+    def run_task(self, task_id: str, progress: ProgressFn | None) -> Stats:
+        shard = self._by_id[task_id]
+        rejects = RejectWriter(self.out_dir / "rejects")
+        rejects.clear(shard)
+        steps = self.steps(shard, rejects)
+        steps[0].progress = progress  # type: ignore[attr-defined]
+        try:
+            stats = run_steps(steps)
+            writer = steps[-1]
+            assert isinstance(writer, JsonlWriter | ParquetWriter)
+            writer.ensure(shard)
+        except BaseException:
+            rejects.abort()
+            raise
+        rejects.close()
+        if not stats.balanced:  # pragma: no cover - a bug in a step, never bad data
+            raise AssertionError(f"shard {shard.name}: counts do not balance: {stats.to_dict()['counts']}")
+        return stats

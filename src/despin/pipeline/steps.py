@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from despin.model.bundle import Model
     from despin.tables.table import SpinnerTable, TableLike
     from despin.tracer import Index
+    from despin.types import Detection
 
 
 def manifest_digest(manifest: dict[str, Any]) -> str:
@@ -181,6 +182,14 @@ class _ModelStep(Step):
     def apply(self, doc: Document) -> Document:
         raise NotImplementedError
 
+    def count(self, detection: Detection, edits: Sized | None = None) -> None:
+        """Count a scored document: ``scored``, ``flagged`` when it is judged spun, and its ``edits``."""
+        self.stats.inc(Stat.SCORED)
+        if edits is not None:
+            self.stats.inc(Stat.EDITS, len(edits))
+        if detection.is_spun:
+            self.stats.inc(Stat.FLAGGED)
+
 
 class DetectStep(_ModelStep):
     """Add ``despin = {spun_score, is_spun, spans}`` (``despin.api.detect(text, table=...).to_dict()``).
@@ -209,20 +218,17 @@ class DetectStep(_ModelStep):
         self.model, self.threshold = ModelRef.of(model), threshold
         self.table = TableRef.of(table)
 
+    def spinner_table(self) -> SpinnerTable | None:
+        """The step's table, read once per process (None without one)."""
+        return self.table.get() if self.table is not None else None
+
     def apply(self, doc: Document) -> Document:
-        det = api.detect(
-            doc.text,
-            model=self.model.get(),
-            table=self.table.get() if self.table is not None else None,
-            threshold=self.threshold,
-        )
-        self.stats.inc(Stat.SCORED)
-        if det.is_spun:
-            self.stats.inc(Stat.FLAGGED)
+        det = api.detect(doc.text, model=self.model.get(), table=self.spinner_table(), threshold=self.threshold)
+        self.count(det)
         return doc.annotate(**det.to_dict())
 
 
-class RestoreStep(_ModelStep):
+class RestoreStep(DetectStep):
     """Add detection plus ``restored`` and ``edits``; detection runs once, inside restore.
 
     Use it instead of DetectStep, not after it: ``despin.api.restore`` already returns the
@@ -243,29 +249,20 @@ class RestoreStep(_ModelStep):
         self,
         model: ModelRef | Model | str | Path | None = None,
         *,
+        remove_footer: bool = True,
         table: TableRef | TableLike = None,
         threshold: float | None = None,
-        remove_footer: bool = True,
         rejects: RejectWriter | None = None,
     ) -> None:
-        super().__init__(rejects=rejects)
-        _check_threshold(threshold)
-        self.model = ModelRef.of(model)
-        self.table = TableRef.of(table)
-        self.threshold, self.remove_footer = threshold, remove_footer
+        super().__init__(model, table=table, threshold=threshold, rejects=rejects)
+        self.remove_footer = remove_footer
 
     def apply(self, doc: Document) -> Document:
+        table, model = self.spinner_table(), self.model.get()
         res = api.restore(
-            doc.text,
-            model=self.model.get(),
-            table=self.table.get() if self.table is not None else None,
-            remove_footer=self.remove_footer,
-            threshold=self.threshold,
+            doc.text, model=model, table=table, remove_footer=self.remove_footer, threshold=self.threshold
         )
-        self.stats.inc(Stat.SCORED)
-        self.stats.inc(Stat.EDITS, len(res.edits))
-        if res.detection.is_spun:
-            self.stats.inc(Stat.FLAGGED)
+        self.count(res.detection, res.edits)
         return doc.annotate(**res.detection.to_dict(), restored=res.text, edits=[e.to_dict() for e in res.edits])
 
 
@@ -515,9 +512,7 @@ class GroupTableStep(_ModelStep):
         model = self.model.get()
         if not self.restore:
             det = api.detect(doc.text, model=model, table=table, threshold=self.threshold)
-            self.stats.inc(Stat.SCORED)
-            if det.is_spun:
-                self.stats.inc(Stat.FLAGGED)
+            self.count(det)
             return doc.annotate(**det.to_dict(), group=group)
         res = api.restore(
             doc.text, model=model, table=table, remove_footer=self.remove_footer, threshold=self.threshold
@@ -528,10 +523,7 @@ class GroupTableStep(_ModelStep):
 
             edits = with_site_table(doc.text, res.edits, TableApplier(table.rows, model.lm))
             restored = apply_edits(doc.text, edits)
-        self.stats.inc(Stat.SCORED)
-        self.stats.inc(Stat.EDITS, len(edits))
-        if res.detection.is_spun:
-            self.stats.inc(Stat.FLAGGED)
+        self.count(res.detection, edits)
         return doc.annotate(
             **res.detection.to_dict(), restored=restored, edits=[e.to_dict() for e in edits], group=group
         )

@@ -214,6 +214,21 @@ class JsonlWriter(_ShardWriter):
         return {**self.__dict__, "_file": None}
 
 
+def substitution_type() -> Any:
+    """The Arrow struct of one aligned substitution (``Substitution.to_dict()``)."""
+    pa = _pyarrow()
+    return pa.struct(
+        [
+            ("spun_start", pa.int64()),
+            ("spun_end", pa.int64()),
+            ("source_start", pa.int64()),
+            ("source_end", pa.int64()),
+            ("spun", pa.string()),
+            ("source", pa.string()),
+        ]
+    )
+
+
 def despin_type(*, restored: bool = False, sources: bool = False) -> Any:
     """The Arrow struct type of the ``despin`` column (the same fields as the JSONL output)."""
     pa = _pyarrow()
@@ -237,22 +252,12 @@ def despin_type(*, restored: bool = False, sources: bool = False) -> Any:
         )
         fields += [("restored", pa.string()), ("edits", pa.list_(edit))]
     if sources:
-        sub = pa.struct(
-            [
-                ("spun_start", pa.int64()),
-                ("spun_end", pa.int64()),
-                ("source_start", pa.int64()),
-                ("source_end", pa.int64()),
-                ("spun", pa.string()),
-                ("source", pa.string()),
-            ]
-        )
         match = pa.struct(
             [
                 ("source_id", pa.string()),
                 ("score", pa.float64()),
                 ("coverage", pa.float64()),
-                ("substitutions", pa.list_(sub)),
+                ("substitutions", pa.list_(substitution_type())),
                 ("source_text", pa.string()),
             ]
         )
@@ -281,6 +286,10 @@ class ParquetWriter(_ShardWriter):
     def path_for(self, shard: Shard) -> Path:
         return self.out_dir / (shard.name if shard.fmt == "parquet" else shard.id + ".parquet")
 
+    def despin_type(self) -> Any:
+        """The Arrow struct of the ``despin`` column (a writer for other annotations overrides it)."""
+        return despin_type(restored=self.restored, sources=self.sources)
+
     def _open(self, shard: Shard) -> None:
         pa = _pyarrow()
         pq = pa.parquet
@@ -295,7 +304,7 @@ class ParquetWriter(_ShardWriter):
                         compression = "none" if codec == "uncompressed" else codec
             except Exception:  # noqa: BLE001 - the reader has rejected an unreadable file already
                 fields = []
-        schema = pa.schema([*fields, pa.field("despin", despin_type(restored=self.restored, sources=self.sources))])
+        schema = pa.schema([*fields, pa.field("despin", self.despin_type())])
         path = self.path_for(shard)
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(path)
