@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from despin.errors import ConfigError
 
@@ -15,6 +15,17 @@ Suite = Literal["quick", "full"]
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 CACHE_DIR = REPO_ROOT / "benchmarks" / "cache"
+
+
+class SuiteConfig(Protocol):
+    """What most benchmark modules read of a :class:`BenchConfig`: the suite, the seed and where to write."""
+
+    @property
+    def suite(self) -> str: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def out_dir(self) -> Path: ...
 
 
 @dataclass(frozen=True, slots=True)

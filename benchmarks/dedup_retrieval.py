@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -53,7 +54,7 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
-def layouts(side: str, vocab: dict[str, int], families: dict[str, Any], background: int = 10_000) -> dict[str, Any]:
+def layouts(side: str, vocab: Mapping[str, int], families: dict[str, Any], background: int = 10_000) -> dict[str, Any]:
     docs, truth = pages(side, background, families)
     top = sorted(vocab, key=lambda w: (-vocab[w], w))
     rng = random.Random(0)

@@ -23,7 +23,7 @@ import gzip
 import json
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -107,7 +107,7 @@ def register_docs(split: str) -> dict[str, list[str]]:
     return {r: [t for _, t in sorted(v)] for r, v in by.items()}
 
 
-def thesaurus_table(half_a: SynonymLexicon, vocab: dict[str, int], *, seed: int, options: int) -> SynonymLexicon:
+def thesaurus_table(half_a: SynonymLexicon, vocab: Mapping[str, int], *, seed: int, options: int) -> SynonymLexicon:
     """A farm's table: 120 frequent originals of half A, each with up to ``options`` of its replacements."""
     rng = random.Random(seed)
     pool = sorted(w for w in half_a.words() if " " not in w and vocab.get(w, 0) >= 300)
@@ -120,7 +120,7 @@ def thesaurus_table(half_a: SynonymLexicon, vocab: dict[str, int], *, seed: int,
     return SynonymLexicon.from_pairs(pairs)
 
 
-def make_farm(kind: str, texts: Sequence[str], *, half_a: SynonymLexicon, vocab: dict[str, int], seed: int) -> Farm:
+def make_farm(kind: str, texts: Sequence[str], *, half_a: SynonymLexicon, vocab: Mapping[str, int], seed: int) -> Farm:
     if kind == "natural":
         table = SynonymLexicon.from_pairs(NATURAL_SWAPS)
         spinner = Spinner(table, rate=1.0, seed=seed, mode="deterministic", capitalize=0.0, repeat=0.0, footer=False)

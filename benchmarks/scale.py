@@ -23,9 +23,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from benchmarks.config import BenchConfig
+from benchmarks.config import SuiteConfig as Config
 from benchmarks.registry import bench_config, common_options, md_table, parser_for
 from despin import api
 from despin.batch import scan
@@ -39,19 +40,6 @@ SUITES: dict[str, dict[str, int]] = {
 }
 PROJECTION = {"docs": 10_000_000, "cores": 64, "efficiency": 0.85}
 CORPUS_VERSION = 1
-
-
-class Config(Protocol):
-    """What this module needs of ``benchmarks.config.BenchConfig``."""
-
-    @property
-    def suite(self) -> str: ...
-
-    @property
-    def seed(self) -> int: ...
-
-    @property
-    def out_dir(self) -> Path: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,11 +26,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
 from benchmarks.config import BenchConfig
+from benchmarks.config import SuiteConfig as Cfg
 from benchmarks.registry import bench_config, common_options, md_table, parser_for
 from despin import api
 
@@ -50,15 +51,6 @@ FALLBACK = (
     "tersebut menghabiskan dana sekitar dua ratus miliar rupiah dan selesai lebih cepat dari jadwal. Warga "
     "setempat menyambut gembira karena perjalanan ke pasar kini jauh lebih singkat.\n"
 )
-
-
-class Cfg(Protocol):
-    @property
-    def suite(self) -> str: ...
-    @property
-    def seed(self) -> int: ...
-    @property
-    def out_dir(self) -> Path: ...
 
 
 @dataclass

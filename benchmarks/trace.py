@@ -21,8 +21,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from benchmarks.config import SuiteConfig as Cfg
 from despin import __version__
 from despin.lexicon import SynonymLexicon, parse_mythes, parse_wordnet
 from despin.spinner import spin
@@ -34,15 +35,6 @@ from despin.training.splits import split_of
 
 RATES = (0.2, 0.4, 0.6)
 MYTHES = Path("/usr/share/mythes/th_id_ID_v2.dat")
-
-
-class Cfg(Protocol):
-    @property
-    def suite(self) -> str: ...
-    @property
-    def seed(self) -> int: ...
-    @property
-    def out_dir(self) -> Path: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,10 +46,10 @@ from typing import Any
 from unittest import mock
 
 from benchmarks.config import BenchConfig
+from benchmarks.config import SuiteConfig as Cfg
 from benchmarks.registry import bench_config, common_options, md_table, parser_for
 from benchmarks.trace import (
     RATES,
-    Cfg,
     Doc,
     choose_refs,
     data_dir,

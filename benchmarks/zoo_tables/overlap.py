@@ -23,6 +23,7 @@ import argparse
 import json
 import statistics
 import sys
+from collections.abc import Mapping
 from itertools import combinations
 from typing import Any
 
@@ -37,11 +38,11 @@ def _share(hits: int, total: int) -> float:
     return round(hits / total, 4) if total else 0.0
 
 
-def _count(phrase: str, vocab: dict[str, int]) -> int:
+def _count(phrase: str, vocab: Mapping[str, int]) -> int:
     return min(vocab.get(w, 0) for w in phrase.split())
 
 
-def table_overlap(table: ToolTable, lexicon: SynonymLexicon, vocab: dict[str, int]) -> dict[str, Any]:
+def table_overlap(table: ToolTable, lexicon: SynonymLexicon, vocab: Mapping[str, int]) -> dict[str, Any]:
     pairs = [(o, r) for o, r, _ in table.lexicon.pairs()]
     linked = sum(1 for o, r in pairs if r in lexicon.weights(o) or o in lexicon.weights(r))
     forward = sum(1 for o, r in pairs if r in lexicon.weights(o))
@@ -70,7 +71,7 @@ def jaccard(a: SynonymLexicon, b: SynonymLexicon) -> float:
     return round(len(pa & pb) / len(pa | pb), 4) if pa | pb else 0.0
 
 
-def run(tables: dict[str, ToolTable], lexicon: SynonymLexicon, vocab: dict[str, int], model: str) -> dict[str, Any]:
+def run(tables: dict[str, ToolTable], lexicon: SynonymLexicon, vocab: Mapping[str, int], model: str) -> dict[str, Any]:
     return {
         "benchmark": "zoo_tables.overlap",
         "git_sha": git_sha(),

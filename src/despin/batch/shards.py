@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from despin.pipeline.base import Shard, Step, run_steps
 from despin.pipeline.fs import is_remote, size_of, version_of
 from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn
 from despin.pipeline.stats import Stats
 from despin.pipeline.writers import JsonlWriter, ParquetWriter, RejectWriter
+
+if TYPE_CHECKING:
+    from despin.batch.options import ScanOptions
+    from despin.duplicates.options import DedupOptions
 
 
 class ShardTasks:
@@ -47,17 +51,6 @@ class ShardTasks:
         return {"shard": shard.name, "size": size, key: version, "options": fingerprint}
 
 
-class RecordOptions(Protocol):
-    """The options a job reads records with (:class:`~despin.batch.options.ScanOptions`, ``DedupOptions``)."""
-
-    @property
-    def text_field(self) -> str: ...
-    @property
-    def id_field(self) -> str: ...
-    @property
-    def max_chars(self) -> int: ...
-
-
 class ShardPipelineJob(ShardTasks):
     """A job whose task runs a pipeline over one shard: a reader, the job's steps, a writer; rejects beside.
 
@@ -74,7 +67,7 @@ class ShardPipelineJob(ShardTasks):
         raise NotImplementedError
 
     @staticmethod
-    def reader(shard: Shard, options: RecordOptions, rejects: RejectWriter) -> Step:
+    def reader(shard: Shard, options: ScanOptions | DedupOptions, rejects: RejectWriter) -> Step:
         """The reader of ``shard`` (JSONL or Parquet), with the job's fields and limits."""
         reader_cls = ParquetReader if shard.fmt == "parquet" else JsonlReader
         return reader_cls(
