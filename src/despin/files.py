@@ -13,9 +13,22 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import secrets
 from pathlib import Path
+
+
+def safe_name(key: str, *, fallback: str = "file") -> str:
+    """A file name for any key (a site, a host): its safe characters (at most 60) and a digest, so keys never collide.
+
+    Example:
+        >>> safe_name("kabar.example"), safe_name("//", fallback="group")
+        ('kabar.example-89d26d08e4', 'group-a2c2339691')
+    """
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", key)[:60].strip("._") or fallback
+    return f"{stem}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
 def tmp_name(path: Path) -> Path:

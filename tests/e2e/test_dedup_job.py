@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from job_helpers import despin_cmd, kill_when, output_bytes, read_jsonl, write_two_shards
 
 import despin
 from despin.batch.dedup import dedup
@@ -83,25 +80,7 @@ def make_corpus(root: Path) -> Path:
     a.insert(4, b'{"id": "broken", "text": ')
     a.append(json.dumps({"id": "blank", "url": "https://x.example/1", "text": "  "}).encode())
     b.insert(3, json.dumps({"id": "no-url", "text": articles()[300][1]}, ensure_ascii=False).encode())
-    (root / "a.jsonl").write_bytes(b"\n".join(a) + b"\n")
-    (root / "b.jsonl.gz").write_bytes(gzip.compress(b"\n".join(b) + b"\n", mtime=0))
-    return root
-
-
-def output_bytes(out: Path) -> dict[str, bytes]:
-    """Every file a dedup writes except markers, stats and the job file, by relative path."""
-    return {
-        p.relative_to(out).as_posix(): p.read_bytes()
-        for p in sorted(out.rglob("*"))
-        if p.is_file()
-        and not {"completions", "stats"} & set(p.relative_to(out).parts)
-        and p.name not in ("stats.json", "job.json")
-    }
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    return [json.loads(line) for line in data.splitlines()]
+    return write_two_shards(root, a, b)
 
 
 @pytest.fixture(scope="module")
@@ -211,8 +190,7 @@ def test_two_workers_and_a_rerun_write_the_same_bytes(corpus: Path, reference: t
 
 
 def _cmd(corpus: Path, out: Path, *extra: str) -> list[str]:
-    code = "import sys; from despin.cli import cli; sys.exit(cli())"
-    return [sys.executable, "-c", code, "dedup", str(corpus), "-o", str(out), *extra]
+    return despin_cmd("dedup", corpus, "-o", out, *extra)
 
 
 @pytest.mark.slow
@@ -231,31 +209,12 @@ def test_sigkill_in_every_stage_then_rerun_gives_identical_outputs(corpus: Path,
         ("link", 1, []),
         ("", 1, []),
     ):
-        proc = subprocess.Popen(
-            _cmd(corpus, out, *extra), start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 120
-        while proc.poll() is None and done(stage) < at and time.monotonic() < deadline:
-            time.sleep(0.002)
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)  # the driver and its pool workers, no cleanup
-            kills += 1
-        proc.wait(timeout=60)
+        kills += kill_when(_cmd(corpus, out, *extra), partial(done, stage), at, timeout=120, poll=0.002)
     assert kills >= 3
     final = subprocess.run(_cmd(corpus, out), capture_output=True, timeout=300, text=True)
     assert final.returncode == 0, final.stderr
     assert output_bytes(out) == output_bytes(reference[0])
     assert not list(out.rglob("*.tmp-*"))
-
-
-@pytest.fixture(scope="module")
-def ray_cluster() -> Iterator[None]:
-    ray = pytest.importorskip("ray")
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 @pytest.mark.ray

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import signal
 import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from job_helpers import despin_cmd, kill_when, output_bytes, read_jsonl, write_two_shards
 
 import despin
 from despin.batch import scan
@@ -77,25 +74,7 @@ def make_corpus(root: Path) -> Path:
     a, b = lines[0::2], lines[1::2]
     a.insert(3, b'{"id": "broken", "text": ')
     b.insert(5, json.dumps({"id": "no-url", "text": texts[0]}, ensure_ascii=False).encode())
-    (root / "a.jsonl").write_bytes(b"\n".join(a) + b"\n")
-    (root / "b.jsonl.gz").write_bytes(gzip.compress(b"\n".join(b) + b"\n", mtime=0))
-    return root
-
-
-def output_bytes(out: Path) -> dict[str, bytes]:
-    """Every file a grouped scan writes except markers, stats and the job file, by relative path."""
-    return {
-        p.relative_to(out).as_posix(): p.read_bytes()
-        for p in sorted(out.rglob("*"))
-        if p.is_file()
-        and not {"completions", "stats"} & set(p.relative_to(out).parts)
-        and p.name not in ("stats.json", "job.json")
-    }
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    return [json.loads(line) for line in data.splitlines()]
+    return write_two_shards(root, a, b)
 
 
 @pytest.fixture(scope="module")
@@ -188,8 +167,7 @@ def test_two_workers_write_the_same_bytes_as_one(corpus: Path, reference: tuple[
 
 
 def _scan_cmd(corpus: Path, out: Path, *extra: str) -> list[str]:
-    code = "import sys; from despin.cli import cli; sys.exit(cli())"
-    return [sys.executable, "-c", code, "scan", str(corpus), "-o", str(out), "--restore", "--group-by", "host", *extra]
+    return despin_cmd("scan", corpus, "-o", out, "--restore", "--group-by", "host", *extra)
 
 
 @pytest.mark.slow
@@ -204,19 +182,7 @@ def test_sigkill_in_every_stage_then_rerun_gives_identical_outputs(corpus: Path,
     # Kill once each stage has started: grouping (a shard done), learning (some buckets done), scanning.
     kills = 0
     for stage, at, workers in (("groups", 1, []), ("tables", 6, ["--workers", "2"]), ("", 1, [])):
-        proc = subprocess.Popen(
-            _scan_cmd(corpus, out, *workers),
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 120
-        while proc.poll() is None and done(stage) < at and time.monotonic() < deadline:
-            time.sleep(0.005)
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)  # the driver and its pool workers, no cleanup
-            kills += 1
-        proc.wait(timeout=60)
+        kills += kill_when(_scan_cmd(corpus, out, *workers), partial(done, stage), at, timeout=120, poll=0.005)
     assert kills >= 2
     final = subprocess.run(_scan_cmd(corpus, out), capture_output=True, timeout=300, text=True)
     assert final.returncode == 0, final.stderr
@@ -224,17 +190,6 @@ def test_sigkill_in_every_stage_then_rerun_gives_identical_outputs(corpus: Path,
     assert not list(out.rglob("*.tmp-*"))
     ids = Counter(r["id"] for name in ("a.jsonl", "b.jsonl.gz") for r in read_jsonl(out / name))
     assert len(ids) == N_FARM + N_CLEAN + N_TINY + 1 and set(ids.values()) == {1}
-
-
-@pytest.fixture(scope="module")
-def ray_cluster() -> Iterator[None]:
-    ray = pytest.importorskip("ray")
-    # address="local": a fresh two-CPU instance even if another Ray cluster runs on this machine.
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 @pytest.mark.ray

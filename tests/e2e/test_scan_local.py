@@ -10,7 +10,6 @@ import gzip
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from job_helpers import despin_cmd, kill_when, output_bytes
 
 from despin import api
 from despin.batch import scan
@@ -64,16 +64,6 @@ def make_corpus(root: Path) -> Path:
     pq.write_table(pa.Table.from_pylist(rows[16:24]), root / "news-c.parquet", compression="zstd")
     (root / "bad.jsonl").write_bytes(b"\n".join(BAD) + b"\n")
     return root
-
-
-def output_bytes(out: Path) -> dict[str, bytes]:
-    """Every output and rejects file (not stats, markers or job files), by relative path."""
-    skip = {"stats", "completions"}
-    return {
-        p.relative_to(out).as_posix(): p.read_bytes()
-        for p in sorted(out.rglob("*"))
-        if p.is_file() and p.relative_to(out).parts[0] not in skip and p.name not in ("stats.json", "job.json")
-    }
 
 
 def read_output(path: Path) -> list[dict[str, Any]]:
@@ -211,8 +201,7 @@ def test_two_workers_write_the_same_bytes_as_one(corpus: Path, tmp_path: Path) -
 
 
 def _scan_cmd(corpus: Path, out: Path, *extra: str) -> list[str]:
-    code = "import sys; from despin.cli import cli; sys.exit(cli())"
-    return [sys.executable, "-c", code, "scan", str(corpus), "-o", str(out), "--restore", *extra]
+    return despin_cmd("scan", corpus, "-o", out, "--restore", *extra)
 
 
 @pytest.mark.slow
@@ -243,20 +232,8 @@ def test_sigkill_at_random_points_then_rerun_gives_identical_outputs(tmp_path: P
     for attempt in range(3):
         target = markers() + rng.randint(0, 2)  # let 0-2 more shards finish, then a random moment
         workers = ["--workers", "2"] if attempt == 1 else []
-        proc = subprocess.Popen(
-            _scan_cmd(corpus, out, *workers),
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while proc.poll() is None and markers() < target and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(rng.uniform(0.0, 0.5 * per_shard))
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)  # the driver and its pool workers, no cleanup
-            kills += 1
-        proc.wait(timeout=60)
+        delay = rng.uniform(0.0, 0.5 * per_shard)
+        kills += kill_when(_scan_cmd(corpus, out, *workers), markers, target, timeout=60, poll=0.01, delay=delay)
     final = subprocess.run(_scan_cmd(corpus, out), capture_output=True, timeout=120, text=True)
     assert final.returncode == 0, final.stderr
     assert kills >= 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,24 +18,14 @@ from despin.model.bundle import DEFAULT_PATH
 from despin.pipeline import Stat, Stats
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_scan_local import make_corpus, output_bytes  # noqa: E402
+from job_helpers import output_bytes  # noqa: E402
+from test_scan_local import make_corpus  # noqa: E402
 
 ray = pytest.importorskip("ray")
 pytestmark = [
     pytest.mark.ray,
     pytest.mark.skipif(not (DEFAULT_PATH / "manifest.json").is_file(), reason="the default model is not built"),
 ]
-
-
-@pytest.fixture(scope="module")
-def ray_cluster() -> Iterator[None]:
-    """A real two-CPU Ray instance in this process (head, raylet, object store, worker processes)."""
-    # address="local": a fresh instance even if another Ray cluster runs on this machine.
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 def test_ray_writes_the_same_bytes_as_the_local_executor(ray_cluster: None, tmp_path: Path) -> None:

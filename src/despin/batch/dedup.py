@@ -40,7 +40,13 @@ from despin.batch.dedup_stages import (
     check_reserved,
 )
 from despin.batch.progress import ScanProgress
-from despin.batch.scan import _finished_tasks, _refuse_inputs_inside, _refuse_outputs_over_inputs, make_executor
+from despin.batch.scan import (
+    _finished_tasks,
+    _refuse_inputs_inside,
+    _refuse_outputs_over_inputs,
+    make_executor,
+    model_identity,
+)
 from despin.batch.shards import ShardPipelineJob
 from despin.duplicates.options import DedupOptions, Keep
 from despin.errors import ConfigError
@@ -49,7 +55,7 @@ from despin.files import write_atomic
 from despin.pipeline.base import Document, Shard, Step
 from despin.pipeline.readers import find_shards
 from despin.pipeline.stats import Stat, Stats
-from despin.pipeline.steps import GroupKey, ModelRef, _ModelStep, manifest_digest, open_pinned_table, read_pinned
+from despin.pipeline.steps import GroupKey, ModelRef, _ModelStep, open_pinned_table, read_pinned
 from despin.pipeline.writers import JsonlWriter, ParquetWriter, RejectWriter, _pyarrow, substitution_type
 
 if TYPE_CHECKING:
@@ -228,11 +234,7 @@ class DedupStats:
         t = self.total
         pages = t[Stat.INPUT] - t[Stat.REJECTED]
         return {
-            "input": t[Stat.INPUT],
-            "output": t[Stat.OUTPUT],
-            "filtered": t[Stat.FILTERED],
-            "rejected": t[Stat.REJECTED],
-            "balanced": t.balanced,
+            **t.balance(),
             "copies": self.links.get("copies", 0),
             "spun_copies": self.links.get("spun_copies", 0),
             "near_duplicates": self.links.get("near_duplicates", 0),
@@ -274,22 +276,6 @@ class DedupStats:
             reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(t.reasons.items()))
             lines.append(f"  rejects ({reasons}): {self.out_dir / 'rejects'}")
         return "\n".join(lines)
-
-
-def _identity(model: Model | str | Path | None) -> tuple[dict[str, Any], Model | None]:
-    from despin.model.bundle import DEFAULT_PATH, Model
-
-    if model is not None and not isinstance(model, str | Path):
-        loaded = model
-    elif model is None:
-        loaded = (
-            Model.default()
-            if not (DEFAULT_PATH / "manifest.json").is_file()
-            else Model.load(DEFAULT_PATH, verify=False)
-        )
-    else:
-        loaded = Model.load(Path(model), verify=False)
-    return {"model": {"version": loaded.version, "manifest": manifest_digest(loaded.manifest)}}, loaded
 
 
 def _check_job_file(out_dir: Path, options: DedupOptions) -> None:
@@ -373,7 +359,7 @@ def dedup(
         if isinstance(model, str | Path)
         else (str(loaded.path) if loaded is not None and loaded.path is not None else None)
     )
-    identity, _ = _identity(loaded or model_s)
+    identity = {"model": model_identity(loaded or model_s)}
     from dataclasses import replace
 
     o = replace(o, model=model_s, identity=identity)

@@ -48,7 +48,7 @@ from despin.duplicates.options import DedupOptions
 from despin.duplicates.signature import EMPTY, Signer
 from despin.duplicates.verify import PairCheck, Side, check_pair, vocab_weight
 from despin.errors import ConfigError
-from despin.files import commit, tmp_name, write_atomic
+from despin.files import commit, safe_name, tmp_name, write_atomic
 from despin.pipeline.base import Shard
 from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn
 from despin.pipeline.stats import Stats
@@ -62,19 +62,6 @@ REF_SHIFT = 32
 
 def digest(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def safe_host(host: str) -> str:
-    """A file name for a host (its safe characters and a digest, so two hosts never share one).
-
-    Example:
-        >>> safe_host("farm.example")
-        'farm.example-d6a7f4ad3f'
-    """
-    import re
-
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", host)[:60].strip("._") or "host"
-    return f"{stem}-{hashlib.sha256(host.encode()).hexdigest()[:10]}"
 
 
 @lru_cache(maxsize=4)
@@ -454,7 +441,7 @@ class LinkJob(_Stage):
         if tables_dir.exists():
             shutil.rmtree(tables_dir)
         for host, rows in res.tables.items():
-            rel = f"tables/{safe_host(host)}.tsv"
+            rel = f"tables/{safe_name(host, fallback='host')}.tsv"
             table = SpinnerTable.from_rows(rows, comment=f"despin dedup: farm {host}, learned from its spun copies")
             res.hosts[host].table = rel
             tables[host] = {"table": rel, "sha256": table.save(self.paths.out / rel), "entries": len(rows)}

@@ -25,7 +25,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,7 +38,7 @@ from despin.batch.progress import ScanProgress
 from despin.batch.shards import ShardTasks
 from despin.errors import ConfigError
 from despin.executor.base import Executor, marker_path
-from despin.files import remove_stale, write_atomic
+from despin.files import remove_stale, safe_name, write_atomic
 from despin.pipeline.base import Shard
 from despin.pipeline.readers import JsonlReader, ParquetReader, ProgressFn
 from despin.pipeline.stats import Stat, Stats
@@ -60,17 +59,6 @@ def bucket_of(key: str, n: int) -> int:
         True
     """
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % n
-
-
-def safe_name(key: str) -> str:
-    """A file name for a group key: its safe characters (at most 60) and a digest, so keys never collide.
-
-    Example:
-        >>> safe_name("kabar.example")
-        'kabar.example-89d26d08e4'
-    """
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", key)[:60].strip("._") or "group"
-    return f"{stem}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
 def _digest(obj: Any) -> str:
@@ -213,7 +201,7 @@ class GroupTablesJob:
         by_key = self.pages(task_id)
         stats.inc(Stat.BYTES_READ, self._bytes)
         for key, pages in sorted(by_key.items()):
-            name = safe_name(key)
+            name = safe_name(key, fallback="group")
             table_rel, evidence_rel = f"tables/{name}.tsv", f"tables/{name}.json"
             words = sum(len(p.split()) for p in pages)
             if len(pages) < o.min_group_pages:

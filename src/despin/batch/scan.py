@@ -159,11 +159,7 @@ class ScanStats:
     def to_dict(self) -> dict[str, Any]:
         t = self.total
         return {
-            "input": t[Stat.INPUT],
-            "output": t[Stat.OUTPUT],
-            "filtered": t[Stat.FILTERED],
-            "rejected": t[Stat.REJECTED],
-            "balanced": t.balanced,
+            **t.balance(),
             "scored": t[Stat.SCORED],
             "flagged": t[Stat.FLAGGED],
             "share_flagged": round(self.share_flagged, 4),
@@ -225,9 +221,12 @@ class ScanStats:
         return "\n".join(lines)
 
 
-def _identity(model: Model | str | Path | None, table: str | None, index: str | None) -> dict[str, Any]:
-    """Check that the model, table and index exist (fail before any worker starts) and fingerprint them."""
-    from despin.model.bundle import DEFAULT_PATH, Model, sha256_file
+def model_identity(model: Model | str | Path | None) -> dict[str, Any]:
+    """The model a job runs with, checked to exist and fingerprinted: ``{"version", "manifest"}``.
+
+    The bundle is opened without its checksums (workers check the manifest's digest against this one).
+    """
+    from despin.model.bundle import DEFAULT_PATH, Model
 
     if model is not None and not isinstance(model, str | Path):
         loaded = model
@@ -239,9 +238,14 @@ def _identity(model: Model | str | Path | None, table: str | None, index: str | 
         )
     else:
         loaded = Model.load(Path(model), verify=False)
-    out: dict[str, Any] = {
-        "model": {"version": loaded.version, "manifest": manifest_digest(loaded.manifest)},
-    }
+    return {"version": loaded.version, "manifest": manifest_digest(loaded.manifest)}
+
+
+def _identity(model: Model | str | Path | None, table: str | None, index: str | None) -> dict[str, Any]:
+    """Check that the model, table and index exist (fail before any worker starts) and fingerprint them."""
+    from despin.model.bundle import sha256_file
+
+    out: dict[str, Any] = {"model": model_identity(model)}
     if table is not None:
         if not Path(table).is_file():
             raise InputError(f"table {table}: no such file")

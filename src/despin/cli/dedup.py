@@ -7,6 +7,7 @@ from typing import Literal, cast
 import click
 
 from despin.cli.common import cli
+from despin.cli.options import executor_options
 from despin.duplicates.options import DedupOptions, Keep
 
 _D = DedupOptions()
@@ -30,15 +31,7 @@ _D = DedupOptions()
     show_default=True,
     help="'sources': write only sources and unique pages, nothing judged a copy.",
 )
-@click.option("--workers", type=click.IntRange(min=1), help="Parallel workers [default: 1; Ray: all CPUs].")
-@click.option(
-    "--executor",
-    type=click.Choice(["local", "ray"]),
-    default="local",
-    show_default=True,
-    help="Run tasks in local processes or on a Ray cluster.",
-)
-@click.option("--ray-address", help="Ray cluster to join, e.g. auto or ray://head:10001 (with --executor ray).")
+@executor_options
 @click.option("--model", type=click.Path(exists=True, file_okay=False), help="Model bundle directory.")
 @click.option(
     "--bucket-tasks",

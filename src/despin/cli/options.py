@@ -76,3 +76,24 @@ def dataclass_options(cls: type, *, exclude: Iterable[str] = ()) -> Callable[[F]
         return command
 
     return decorate
+
+
+# How a corpus job (scan, dedup) runs: the command receives ``workers``, ``executor`` and ``ray_address``.
+_EXECUTOR_OPTIONS = (
+    click.option("--workers", type=click.IntRange(min=1), help="Parallel workers [default: 1; Ray: all CPUs]."),
+    click.option(
+        "--executor",
+        type=click.Choice(["local", "ray"]),
+        default="local",
+        show_default=True,
+        help="Run tasks in local processes or on a Ray cluster.",
+    ),
+    click.option("--ray-address", help="Ray cluster to join, e.g. auto or ray://head:10001 (with --executor ray)."),
+)
+
+
+def executor_options(command: F) -> F:
+    """Add ``--workers``, ``--executor`` and ``--ray-address`` (in that order in ``--help``)."""
+    for option in reversed(_EXECUTOR_OPTIONS):
+        command = option(command)
+    return command

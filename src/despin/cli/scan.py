@@ -9,7 +9,7 @@ import click
 
 from despin.batch.options import ScanOptions
 from despin.cli.common import cli, existing_inputs
-from despin.cli.options import dataclass_options
+from despin.cli.options import dataclass_options, executor_options
 
 
 def local_dir_or_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -31,15 +31,7 @@ def local_dir_or_url(ctx: click.Context, param: click.Parameter, value: str) -> 
     help="Output directory: a local path or an fsspec URL (s3://, gs://, hf://, memory://).",
 )
 @dataclass_options(ScanOptions)
-@click.option("--workers", type=click.IntRange(min=1), help="Parallel workers [default: 1; Ray: all CPUs].")
-@click.option(
-    "--executor",
-    type=click.Choice(["local", "ray"]),
-    default="local",
-    show_default=True,
-    help="Run tasks in local processes or on a Ray cluster.",
-)
-@click.option("--ray-address", help="Ray cluster to join, e.g. auto or ray://head:10001 (with --executor ray).")
+@executor_options
 def scan_command(
     inputs: tuple[str, ...],
     out_dir: str,

@@ -121,6 +121,16 @@ class Stats:
         """Whether ``input == output + filtered + rejected`` (true for every finished task)."""
         return self[Stat.INPUT] == self[Stat.OUTPUT] + self[Stat.FILTERED] + self[Stat.REJECTED]
 
+    def balance(self) -> dict[str, Any]:
+        """The record balance a job summary opens with: input, output, filtered, rejected, balanced."""
+        return {
+            "input": self[Stat.INPUT],
+            "output": self[Stat.OUTPUT],
+            "filtered": self[Stat.FILTERED],
+            "rejected": self[Stat.REJECTED],
+            "balanced": self.balanced,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict; every :class:`Stat` key is present, sorted reasons and timers."""
         return {
