@@ -220,3 +220,18 @@ def test_family_checks_its_arguments() -> None:
         SpinnerFamily("empty", SynonymLexicon({}), "x", "random", 0.1)
     with pytest.raises(ConfigError, match="rate"):
         SpinnerFamily("ok", _lexicon(), "x", "random", 1.5).spinner()
+
+
+def test_a_new_family_is_one_registration() -> None:
+    from despin.spinner.zoo import _FAMILIES, _TABLES, FamilySpec, register_family, register_table
+
+    register_table("test_small")(lambda src, seed: SynonymLexicon.from_pairs([("rumah", "wisma")]))
+    try:
+        register_family(FamilySpec("test_small", "test_small", "a one-pair table", {"mode": "random", "rate": 0.5}))
+        zoo = build_zoo(_sources(), seed=0)
+        assert zoo["test_small"].spin("Rumah itu rumah kami.", seed=1).text.lower().count("wisma") >= 1
+        with pytest.raises(ConfigError, match="no table kind"):
+            register_family(FamilySpec("x", "no_such_kind", ""))
+    finally:
+        _FAMILIES.pop("test_small", None)
+        _TABLES.pop("test_small", None)

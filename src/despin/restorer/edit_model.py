@@ -61,6 +61,14 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     "on_page",  # ln(1 + count of the original elsewhere on the page)
 )
 
+# "Changed, but the original is none of these": the reading that keeps a word's evidence of change
+# from being credited to a wrong candidate (its LM term is the word's own, as written).
+UNKNOWN_FEATURES: tuple[str, ...] = (
+    "unknown",  # the intercept
+    "unknown_odd",  # the word is an odd capital (its original may be far from any candidate)
+    "unknown_log_readings",  # ln(1 + candidates): the more candidates, the likelier one is right
+)
+
 KIND_INDEX = {k: i for i, k in enumerate(CandidateKind)}
 
 
@@ -100,10 +108,11 @@ class EditModel:
     keep: tuple[float, ...] = field(default_factory=lambda: _defaults(KEEP_FEATURES, _DEFAULT_KEEP))
     candidate: tuple[float, ...] = field(default_factory=lambda: _defaults(CANDIDATE_FEATURES, _DEFAULT_CANDIDATE))
     repeat_delete: float = math.log(0.3 / 0.7)
+    unknown: tuple[float, ...] = (-3.0, 1.0, -0.5)
     fitted: bool = False
 
     def __post_init__(self) -> None:
-        for name, names in (("keep", KEEP_FEATURES), ("candidate", CANDIDATE_FEATURES)):
+        for name, names in (("keep", KEEP_FEATURES), ("candidate", CANDIDATE_FEATURES), ("unknown", UNKNOWN_FEATURES)):
             if len(getattr(self, name)) != len(names):
                 raise ModelError(f"edit model: {len(getattr(self, name))} {name} weights for {len(names)} features")
         if self.lm_weight <= 0:
@@ -115,12 +124,16 @@ class EditModel:
     def candidate_score(self, features: Sequence[float]) -> float:
         return math.fsum(w * x for w, x in zip(self.candidate, features, strict=True))
 
+    def unknown_score(self, features: Sequence[float]) -> float:
+        return math.fsum(w * x for w, x in zip(self.unknown, features, strict=True))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "lm_weight": self.lm_weight,
             "keep": dict(zip(KEEP_FEATURES, self.keep, strict=True)),
             "candidate": dict(zip(CANDIDATE_FEATURES, self.candidate, strict=True)),
             "repeat_delete": self.repeat_delete,
+            "unknown": dict(zip(UNKNOWN_FEATURES, self.unknown, strict=True)),
             "fitted": self.fitted,
         }
 
@@ -139,6 +152,7 @@ class EditModel:
                 keep=weights("keep", KEEP_FEATURES),
                 candidate=weights("candidate", CANDIDATE_FEATURES),
                 repeat_delete=float(data["repeat_delete"]),
+                unknown=weights("unknown", UNKNOWN_FEATURES),
                 fitted=bool(data.get("fitted", False)),
             )
         except (KeyError, TypeError, ValueError) as exc:

@@ -68,6 +68,7 @@ class Searched:
     readings: list[Reading]  # keep first
     p_keep: float  # the conditional logit's P(kept as written), in the observed context
     best: Reading | None  # the most probable reading other than keeping
+    unknown: Reading | None = None  # "changed, original none of these" (kept out of ``readings``)
     cheap: list[float] = field(default_factory=list)  # the word's CHEAP_FEATURES
 
 
@@ -373,12 +374,17 @@ class LatticeBuilder:
                         cand,
                     )
                 )
-        top = max(r.score for r in readings)
-        z = math.fsum(math.exp(r.score - top) for r in readings)
+        n_candidates = len(readings) - 1 - repeat
+        unknown_features = [1.0, float(odd), math.log1p(n_candidates)]
+        unknown = Reading(
+            ArcKind.KEEP, 1, (word,), unknown_features, keep_lm, model.unknown_score(unknown_features) + lm_w * keep_lm
+        )
+        top = max(r.score for r in (*readings, unknown))
+        z = math.fsum(math.exp(r.score - top) for r in (*readings, unknown))
         p_keep = math.exp(readings[0].score - top) / z
         others = readings[1:]
         best = max(others, key=_score) if others else None
-        return Searched(p, readings, p_keep, best)
+        return Searched(p, readings, p_keep, best, unknown)
 
     def _arcs(self, searched: Searched, keep_arc: Arc) -> list[Arc]:
         """The keep arc, a repeat deletion, and the best ``MAX_ARCS`` other readings, as decoder arcs.

@@ -26,7 +26,7 @@ from despin.restorer.decoder import LN10, Arc, ArcKind, viterbi
 from despin.restorer.edit_model import EditModel
 from despin.restorer.first_stage import FirstStage
 from despin.restorer.footer import find_footer
-from despin.restorer.lattice import Lattice, LatticeBuilder, Observation, PageCounts
+from despin.restorer.lattice import Lattice, LatticeBuilder, Observation, PageCounts, Reading, Searched
 from despin.restorer.sources.base import CandidateKind
 from despin.restorer.sources.set import CandidateSet
 from despin.restorer.word_features import word_row
@@ -223,6 +223,7 @@ class Restorer:
         emitted: list[tuple[str, ...]] = [arc.words for arc in path]
         n_emitted = sum(len(ws) for ws in emitted)
         word_of = {p: i for i, p in enumerate(lat.words)}
+        known_share = {s.position: 1.0 - local_share(s, s.unknown) for s in lat.searched if s.unknown is not None}
         before = 0
         out: list[Proposal] = []
         for idx, arc in enumerate(path):
@@ -249,7 +250,8 @@ class Restorer:
             z = math.fsum(weights)
             mine = next(w for a, w in zip(rivals, weights, strict=True) if a is arc) / z
             keep = next((w for a, w in zip(rivals, weights, strict=True) if a.kind is ArcKind.KEEP), 0.0) / z
-            share = mine / max(1.0 - keep, 1e-12)
+            # The path's arcs have no "none of these": scale by the share the local model leaves to the candidates.
+            share = mine / max(1.0 - keep, 1e-12) * known_share.get(p, 1.0)
             word = word_of[p]
             last = toks[k + arc.length - 1]
             if arc.kind is ArcKind.REPEAT:
@@ -300,9 +302,7 @@ class Restorer:
             start = toks[k - 1].end if best.kind is ArcKind.REPEAT else tok.start
             if any(a < last.end and start < b for a, b in taken):
                 continue
-            others = s.readings[1:]
-            top = max(r.score for r in others)
-            share = math.exp(best.score - top) / math.fsum(math.exp(r.score - top) for r in others)
+            share = local_share(s, best)
             word = word_of[s.position]
             observed = body[start : last.end]
             if best.kind is ArcKind.REPEAT:
@@ -329,6 +329,13 @@ class Restorer:
                 )
             taken.append((start, last.end))
         return sorted(out, key=lambda p: (p.start, p.end))
+
+
+def local_share(searched: Searched, reading: Reading) -> float:
+    """``reading``'s share of the evidence against keeping the word, "none of these" included."""
+    others = [*searched.readings[1:], *((searched.unknown,) if searched.unknown else ())]
+    top = max(r.score for r in others)
+    return math.exp(reading.score - top) / math.fsum(math.exp(r.score - top) for r in others)
 
 
 def beside_capital(toks: list[Token], k: int) -> bool:

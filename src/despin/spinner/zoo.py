@@ -30,7 +30,7 @@ Example:
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,7 @@ from despin.types import Spin
 
 __all__ = [
     "NATURAL_SWAPS",
+    "FamilySpec",
     "SpinnerFamily",
     "ZooSources",
     "build_zoo",
@@ -50,6 +51,8 @@ __all__ = [
     "multiword_table",
     "natural_table",
     "neighbour_table",
+    "register_family",
+    "register_table",
 ]
 
 # Written for the zoo (original -> replacements): function-word swaps a human editor would accept,
@@ -372,77 +375,122 @@ def build_zoo(sources: ZooSources, *, seed: int = 0) -> dict[str, SpinnerFamily]
     Families whose source is missing (no Wordnet, mythes or neighbours given), or whose table comes
     out empty (a tiny lexicon has no multi-word pairs), are left out.
     """
-    half_a, half_b = sources.lexicon.split(seed=seed)
-    tables: dict[str, SynonymLexicon | None] = {
-        "half_a": half_a,
-        "half_b": half_b,
-        "wordnet": sources.wordnet,
-        "mythes": sources.mythes,
-        "neighbours": neighbour_table(sources.neighbours, vocab=sources.vocab) if sources.neighbours else None,
-        "natural": natural_table(),
-        "misspelt": misspelt_table(half_a, seed=seed),
-        "multiword": multiword_table(sources.lexicon),
-        "common": common_table(sources.lexicon, sources.vocab) if sources.vocab else None,
-    }
-    specs: list[tuple[str, str, str, dict[str, Any]]] = [
-        (
-            "thesaurus_half_a",
-            "half_a",
-            "half A of the lexicon, one replacement per word, every replacement capitalised, footer",
-            {"mode": "deterministic", "rate": 0.15, "capitalize": 1.0, "footer": True},
-        ),
-        (
-            "thesaurus_half_b",
-            "half_b",
-            "half B of the lexicon, random per occurrence, some wrong senses, repeated words",
-            {"mode": "random", "rate": 0.25, "repeat": 0.03, "wrong_sense": 0.2},
-        ),
-        (
-            "wordnet",
-            "wordnet",
-            "Wordnet Bahasa only, random per occurrence, repeats, footer",
-            {"mode": "random", "rate": 0.20, "repeat": 0.02, "footer": True},
-        ),
-        (
-            "mythes",
-            "mythes",
-            "mythes-id only, one replacement per word, heavy rate, no artefacts",
-            {"mode": "deterministic", "rate": 0.35},
-        ),
-        (
-            "neighbours",
-            "neighbours",
-            "top-3 distributional neighbours (related, not synonymous), random per occurrence, footer",
-            {"mode": "random", "rate": 0.10, "footer": True},
-        ),
-        (
-            "natural",
-            "natural",
-            "hand-written natural swaps, slang and non-standard spellings, random per occurrence",
-            {"mode": "random", "rate": 0.50},
-        ),
-        (
-            "misspelt",
-            "misspelt",
-            "half A of the lexicon with every replacement misspelt, one per word, repeats",
-            {"mode": "deterministic", "rate": 0.12, "repeat": 0.02},
-        ),
-        (
-            "thesaurus_common",
-            "common",
-            "common words swapped for their most frequent synonyms: plain-looking swaps, one per word",
-            {"mode": "deterministic", "rate": 0.2},
-        ),
-        (
-            "multiword_caps",
-            "multiword",
-            "one-word <-> multi-word pairs only, every replacement capitalised, repeats, footer",
-            {"mode": "deterministic", "rate": 0.10, "capitalize": 1.0, "repeat": 0.05, "footer": True},
-        ),
-    ]
     out: dict[str, SpinnerFamily] = {}
-    for name, kind, description, options in specs:
-        table = tables[kind]
+    tables: dict[str, SynonymLexicon | None] = {}
+    for spec in _FAMILIES.values():
+        if spec.table_kind not in tables:
+            tables[spec.table_kind] = _TABLES[spec.table_kind](sources, seed)
+        table = tables[spec.table_kind]
         if table is not None and len(table):
-            out[name] = SpinnerFamily(name, table, kind, description=description, **options)
+            out[spec.name] = SpinnerFamily(
+                spec.name, table, spec.table_kind, description=spec.description, **spec.options
+            )
     return out
+
+
+# -- the registry: a new family is one registration (and, for a new kind of table, one more) ----------
+
+TableMaker = Callable[[ZooSources, int], "SynonymLexicon | None"]
+_TABLES: dict[str, TableMaker] = {}
+
+
+@dataclass(frozen=True)
+class FamilySpec:
+    """A registered family: its name, the kind of table it spins with, and its spinner options."""
+
+    name: str
+    table_kind: str
+    description: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+_FAMILIES: dict[str, FamilySpec] = {}
+
+
+def register_table(kind: str) -> Callable[[TableMaker], TableMaker]:
+    """Register how a kind of table is made from the zoo's sources and seed (None: its source is missing)."""
+
+    def add(maker: TableMaker) -> TableMaker:
+        _TABLES[kind] = maker
+        return maker
+
+    return add
+
+
+def register_family(spec: FamilySpec) -> FamilySpec:
+    """Register a family; :func:`build_zoo` builds every registered family whose table it can make."""
+    if spec.table_kind not in _TABLES:
+        raise ConfigError(f"family {spec.name!r}: no table kind {spec.table_kind!r} is registered")
+    _FAMILIES[spec.name] = spec
+    return spec
+
+
+register_table("half_a")(lambda src, seed: src.lexicon.split(seed=seed)[0])
+register_table("half_b")(lambda src, seed: src.lexicon.split(seed=seed)[1])
+register_table("wordnet")(lambda src, seed: src.wordnet)
+register_table("mythes")(lambda src, seed: src.mythes)
+register_table("neighbours")(
+    lambda src, seed: neighbour_table(src.neighbours, vocab=src.vocab) if src.neighbours else None
+)
+register_table("natural")(lambda src, seed: natural_table())
+register_table("misspelt")(lambda src, seed: misspelt_table(src.lexicon.split(seed=seed)[0], seed=seed))
+register_table("multiword")(lambda src, seed: multiword_table(src.lexicon))
+register_table("common")(lambda src, seed: common_table(src.lexicon, src.vocab) if src.vocab else None)
+
+for _name, _kind, _description, _options in [
+    (
+        "thesaurus_half_a",
+        "half_a",
+        "half A of the lexicon, one replacement per word, every replacement capitalised, footer",
+        {"mode": "deterministic", "rate": 0.15, "capitalize": 1.0, "footer": True},
+    ),
+    (
+        "thesaurus_half_b",
+        "half_b",
+        "half B of the lexicon, random per occurrence, some wrong senses, repeated words",
+        {"mode": "random", "rate": 0.25, "repeat": 0.03, "wrong_sense": 0.2},
+    ),
+    (
+        "wordnet",
+        "wordnet",
+        "Wordnet Bahasa only, random per occurrence, repeats, footer",
+        {"mode": "random", "rate": 0.20, "repeat": 0.02, "footer": True},
+    ),
+    (
+        "mythes",
+        "mythes",
+        "mythes-id only, one replacement per word, heavy rate, no artefacts",
+        {"mode": "deterministic", "rate": 0.35},
+    ),
+    (
+        "neighbours",
+        "neighbours",
+        "top-3 distributional neighbours (related, not synonymous), random per occurrence, footer",
+        {"mode": "random", "rate": 0.10, "footer": True},
+    ),
+    (
+        "natural",
+        "natural",
+        "hand-written natural swaps, slang and non-standard spellings, random per occurrence",
+        {"mode": "random", "rate": 0.50},
+    ),
+    (
+        "misspelt",
+        "misspelt",
+        "half A of the lexicon with every replacement misspelt, one per word, repeats",
+        {"mode": "deterministic", "rate": 0.12, "repeat": 0.02},
+    ),
+    (
+        "thesaurus_common",
+        "common",
+        "common words swapped for their most frequent synonyms: plain-looking swaps, one per word",
+        {"mode": "deterministic", "rate": 0.2},
+    ),
+    (
+        "multiword_caps",
+        "multiword",
+        "one-word <-> multi-word pairs only, every replacement capitalised, repeats, footer",
+        {"mode": "deterministic", "rate": 0.10, "capitalize": 1.0, "repeat": 0.05, "footer": True},
+    ),
+]:
+    register_family(FamilySpec(_name, _kind, _description, _options))

@@ -6,8 +6,8 @@ Three fits, each on what the one before leaves:
    every word; its gate is the lowest probability that still sends :data:`GATE_RECALL` of the changed
    words whose original the sources find to the search;
 2. the conditional logit over the readings of each word the gate passes, by maximum likelihood of
-   the truth: the gold reading, keep, or, for a changed word whose original no source found, any
-   reading but keep (a partial label);
+   the truth: the gold reading, keep, or, for a changed word whose original no source found, "none of
+   these";
 after which :mod:`despin.training.word_evidence` fits the word model on what both saw.
 """
 
@@ -28,7 +28,7 @@ from despin.restorer.edit_model import (
     EditModel,
 )
 from despin.restorer.first_stage import FirstStage
-from despin.training.positions import CHANGED_NOT_FOUND, KEPT, LM_COL, N_CAND, N_KEEP, REPEAT_COL
+from despin.training.positions import LM_COL, N_CAND, N_KEEP, N_UNKNOWN, REPEAT_COL, UNKNOWN_COL
 
 # Share of the changed words with a findable original that the gate must send to the search. On the
 # zoo, trees over the cheap features pass 30% of untouched words at 0.90 (a logistic model: 42%).
@@ -51,7 +51,7 @@ def fit_first_stage(arrays: Mapping[str, np.ndarray], mask: np.ndarray, *, seed:
     y = arrays["changed"][mask]
     trees = fit_trees(x, y, seed=seed, params=FIRST_STAGE_TREES)
     q = trees.probability(x)
-    findable = y & (arrays["label"][mask] != CHANGED_NOT_FOUND)
+    findable = y & (arrays["label"][mask] < arrays["n_readings"][mask] - 1)  # the truth is not "none of these"
     gate = float(np.quantile(q[findable], 1.0 - GATE_RECALL)) if findable.any() else 0.5
     return FirstStage(trees, float(np.clip(y.mean(), 1e-4, 1 - 1e-4)), gate)
 
@@ -72,23 +72,8 @@ def _logit_data(arrays: Mapping[str, np.ndarray], positions: np.ndarray) -> dict
     group = np.repeat(np.arange(len(positions)), n)
     offsets = np.concatenate([[0], np.cumsum(n)[:-1]])
     local = np.arange(len(idx)) - offsets[group]
-    target = np.zeros(len(idx), dtype=bool)
-    changed_nf = label == CHANGED_NOT_FOUND
-    target |= (label[group] >= 0) & (local == label[group])
-    target |= changed_nf[group] & (local != KEPT)
-    # A changed word with nothing but keep to choose says nothing about the readings: left out.
-    usable = np.ones(len(positions), dtype=bool)
-    has_target = np.zeros(len(positions), dtype=bool)
-    np.logical_or.at(has_target, group, target)
-    usable &= has_target
-    keep_rows = usable[group]
-    order_groups = np.cumsum(usable) - 1
-    return {
-        "x": rows[keep_rows],
-        "group": order_groups[group[keep_rows]],
-        "target": target[keep_rows],
-        "n_groups": int(usable.sum()),
-    }
+    target = local == label[group]
+    return {"x": rows, "group": group, "target": target, "n_groups": len(positions)}
 
 
 def _x_matrix(rows: np.ndarray) -> np.ndarray:
@@ -157,6 +142,7 @@ def fit_edit_model(
         keep=tuple(float(v) for v in theta[:N_KEEP]),
         candidate=tuple(float(v) for v in theta[N_KEEP : N_KEEP + N_CAND]),
         repeat_delete=float(theta[REPEAT_COL]),
+        unknown=tuple(float(v) for v in theta[UNKNOWN_COL : UNKNOWN_COL + N_UNKNOWN]),
         fitted=True,
     )
     return model, first_stage, searched
@@ -164,7 +150,7 @@ def fit_edit_model(
 
 def theta_of(model: EditModel) -> np.ndarray:
     """The conditional logit's weights over LAYOUT."""
-    return np.array([*model.keep, *model.candidate, model.repeat_delete, model.lm_weight])
+    return np.array([*model.keep, *model.candidate, model.repeat_delete, *model.unknown, model.lm_weight])
 
 
 def describe(model: EditModel) -> dict[str, Any]:

@@ -4,7 +4,7 @@ A document is decoded with every word searched (``search_all``), and each word b
 :class:`Position`: its first-stage features, every reading the sources and the edit model produced
 (keep, delete a repeat, each candidate) with their feature vectors and LM scores, and which of them
 is the truth: the gold original of a spun word, keep for an untouched one, or "changed, but the
-original is not among the readings".
+original is none of these" (the last reading).
 
 Rows are stored in one flat layout (:data:`LAYOUT`): a keep reading fills the keep block, a candidate
 the candidate block, a repeat deletion the repeat column, and every reading has its LM column, so a
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from despin.restorer.decoder import ArcKind
-from despin.restorer.edit_model import CANDIDATE_FEATURES, KEEP_FEATURES
+from despin.restorer.edit_model import CANDIDATE_FEATURES, KEEP_FEATURES, UNKNOWN_FEATURES
 from despin.restorer.footer import find_footer
 from despin.restorer.lattice import LatticeBuilder, PageCounts
 from despin.restorer.restorer import MAX_SENTENCE_TOKENS
@@ -28,21 +28,25 @@ from despin.text.normalize import lm_key
 from despin.text.tokenize import sentences, tokenize
 from despin.types import EditKind, SpinEdit
 
-# Columns of a reading row: the keep block, the candidate block, the repeat column, the LM column.
+# Columns of a reading row: the keep block, the candidate block, the repeat column, the "none of these"
+# block, the LM column.
 LAYOUT: tuple[str, ...] = (
     *(f"keep:{f}" for f in KEEP_FEATURES),
     *(f"cand:{f}" for f in CANDIDATE_FEATURES),
     "repeat_delete",
+    *(f"unknown:{f}" for f in UNKNOWN_FEATURES),
     "lm",
 )
 N_KEEP = len(KEEP_FEATURES)
 N_CAND = len(CANDIDATE_FEATURES)
 REPEAT_COL = N_KEEP + N_CAND
-LM_COL = REPEAT_COL + 1
+UNKNOWN_COL = REPEAT_COL + 1
+N_UNKNOWN = len(UNKNOWN_FEATURES)
+LM_COL = UNKNOWN_COL + N_UNKNOWN
 
-# The truth of a position: its gold reading's index among the readings, or one of these.
-KEPT = 0  # the keep reading is always first
-CHANGED_NOT_FOUND = -1
+# The truth of a position is its gold reading's index among the readings: keep is always first, "none of
+# these" (a changed word whose original no source proposed) always last.
+KEPT = 0
 
 
 @dataclass
@@ -50,7 +54,7 @@ class PositionTable:
     """Positions of many documents, as arrays (readings stored flat, grouped by position).
 
     Per position: ``doc``, ``cheap`` features (CHEAP_FEATURES), ``changed`` (the spinner touched it),
-    ``label`` (gold reading index, or :data:`CHANGED_NOT_FOUND`), ``start`` and ``n_readings``
+    ``label`` (gold reading index), ``start`` and ``n_readings``
     (its rows in ``rows`` and ``lm``), ``odd`` and ``kind_of_gold``. Per document: ``doc_meta``.
     """
 
@@ -121,7 +125,7 @@ def add_document(
                 changed = syn is not None or rep is not None or tok.start in covered
                 label = KEPT
                 if changed:
-                    label = CHANGED_NOT_FOUND
+                    label = len(searched.readings)  # "none of these", unless a reading is the truth
                     for i, r in enumerate(searched.readings):
                         if rep is not None and r.kind is ArcKind.REPEAT:
                             label = i
@@ -138,10 +142,14 @@ def add_document(
                 table.changed.append(changed)
                 table.label.append(label)
                 table.start.append(len(table.reading_kind))
-                table.n_readings.append(len(searched.readings))
-                for r in searched.readings:
+                table.n_readings.append(len(searched.readings) + 1)
+                assert searched.unknown is not None
+                for r in (*searched.readings, searched.unknown):
                     row = [0.0] * len(LAYOUT)
-                    if r.kind is ArcKind.KEEP:
+                    if r is searched.unknown:
+                        row[UNKNOWN_COL : UNKNOWN_COL + N_UNKNOWN] = r.features
+                        table.reading_kind.append("unknown")
+                    elif r.kind is ArcKind.KEEP:
                         row[:N_KEEP] = r.features
                         table.reading_kind.append("keep")
                     elif r.kind is ArcKind.REPEAT:

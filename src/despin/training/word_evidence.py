@@ -52,9 +52,11 @@ def evidence_rows(arrays: Mapping[str, np.ndarray], theta: np.ndarray, searched:
     e = np.exp(score - top[group])
     p_keep = e[first] / np.bincount(group, weights=e, minlength=len(pos))
     keep_lm = rows[first, LM_COL]
-    # Rank the other readings by score within each position: the best and the runner-up.
+    # Rank the other readings by score within each position: the best and the runner-up ("none of these",
+    # the last reading, is no alternative to write).
     other = np.ones(len(idx), dtype=bool)
     other[first] = False
+    other[first + n - 1] = False
     order = np.lexsort((-score, group))  # by position, then best score first
     order = order[other[order]]
     og = group[order]
@@ -82,7 +84,7 @@ def evidence_rows(arrays: Mapping[str, np.ndarray], theta: np.ndarray, searched:
     block[has_best, 3 : 3 + N_KINDS] = kinds
     block[has_best, 3 + N_KINDS] = is_repeat.astype(float)
     block[has_best, 4 + N_KINDS : 7 + N_KINDS] = cand[:, N_KINDS : N_KINDS + 3] * (~is_repeat)[:, None]
-    block[:, 7 + N_KINDS] = n - 1
+    block[:, 7 + N_KINDS] = n - 2
     block[:, 8 + N_KINDS] = p_keep
     out[pos, c0:] = block
     return out

@@ -52,9 +52,7 @@ def without_pairs(lexicon: SynonymLexicon, table: SynonymLexicon) -> SynonymLexi
     return SynonymLexicon({w: {s: x for s, x in row.items() if (w, s) not in cut} for w, row in forward.items()})
 
 
-def learned_table(
-    spinner_table: SynonymLexicon, used: Sequence[tuple[str, str]], rng: random.Random
-) -> SynonymLexicon:
+def learned_table(spinner_table: SynonymLexicon, used: Sequence[tuple[str, str]], rng: random.Random) -> SynonymLexicon:
     """What learning a spinner's table from a farm's other pages gives: most of the pairs a page used, and others."""
     pairs = [p for p in dict.fromkeys(used) if rng.random() < TABLE_RECALL]
     others = spinner_table.pairs()
