@@ -223,6 +223,21 @@ def shard_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
+# The shards of shard_dir with bad records (every reader must reject each with its reason).
+BAD_SHARDS = (
+    "texts",
+    "binary",
+    "malformed",
+    "fields",
+    "truncated",
+    "notgzip",
+    "wrong_schema",
+    "nonstring",
+    "nulltext",
+    "garbage",
+)
+
+
 def expected_rejects(shard_dir: Path) -> dict[str, list[str]]:
     return dict(json.loads((shard_dir.parent / "expected_rejects.json").read_text()))
 
@@ -255,6 +270,16 @@ def index_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 # ------------------------------------------------------------------------------------------ model
+
+
+# The broken model directories of model_variants, with what the error must say.
+BROKEN_MODELS = [
+    ("missing-lm.binary", "incomplete: lm.binary is missing"),
+    ("missing-manifest.json", "manifest.json is missing"),
+    ("corrupt-detector.json", "detector.json is corrupted (sha256 does not match the manifest)"),
+    ("corrupt-lexicon.json.gz", "lexicon.json.gz is corrupted"),
+    ("bad-manifest", "is not valid JSON"),
+]
 
 
 @pytest.fixture(scope="session")

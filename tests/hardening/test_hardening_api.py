@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import despin
-from conftest import PROCESSED, SPUN_KUPANG, doc_20mb, expected_rejects, long_line, needs_model
+from conftest import BAD_SHARDS, PROCESSED, SPUN_KUPANG, doc_20mb, expected_rejects, long_line, needs_model
 from despin.errors import IndexCorruptError, InputError, ModelError
 from despin.model.bundle import Model
 from despin.pipeline import JsonlReader, ParquetReader
@@ -127,21 +127,7 @@ def _read(path: Path) -> tuple[list[str], list[Reject]]:
     return docs, sink.items
 
 
-@pytest.mark.parametrize(
-    "shard",
-    [
-        "texts",
-        "binary",
-        "malformed",
-        "fields",
-        "truncated",
-        "notgzip",
-        "wrong_schema",
-        "nonstring",
-        "nulltext",
-        "garbage",
-    ],
-)
+@pytest.mark.parametrize("shard", BAD_SHARDS)
 def test_api_readers_reject_bad_records_with_reasons_and_never_raise(shard_dir: Path, shard: str) -> None:
     path = next(p for p in shard_dir.iterdir() if p.name.split(".")[0] == shard)
     docs, rejects = _read(path)

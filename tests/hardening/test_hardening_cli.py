@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import despin
-from conftest import PROCESSED, SOURCES, SPUN_KUPANG, clear_error, needs_model, run_cli
+from conftest import BROKEN_MODELS, PROCESSED, SOURCES, SPUN_KUPANG, clear_error, needs_model, run_cli
 from despin.model.bundle import Model
 from despin.restorer import apply_edits
 from despin.types import Edit
@@ -149,16 +149,7 @@ def test_cli_trace_with_a_missing_index_exits_1(tmp_path: Path) -> None:
     clear_error(run_cli("trace", query, "--index", tmp_path / "nope.db"), "no index at")
 
 
-@pytest.mark.parametrize(
-    ("variant", "message"),
-    [
-        ("missing-lm.binary", "incomplete: lm.binary is missing"),
-        ("missing-manifest.json", "manifest.json is missing"),
-        ("corrupt-detector.json", "detector.json is corrupted (sha256 does not match the manifest)"),
-        ("corrupt-lexicon.json.gz", "lexicon.json.gz is corrupted"),
-        ("bad-manifest", "is not valid JSON"),
-    ],
-)
+@pytest.mark.parametrize(("variant", "message"), BROKEN_MODELS)
 def test_cli_broken_model_directory_exits_1(
     model_variants: dict[str, Path], tmp_path: Path, variant: str, message: str
 ) -> None:

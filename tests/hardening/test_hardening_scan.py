@@ -15,7 +15,17 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import PROCESSED, SOURCES, Result, clear_error, expected_rejects, needs_model, run_cli
+from conftest import (
+    BAD_SHARDS,
+    BROKEN_MODELS,
+    PROCESSED,
+    SOURCES,
+    Result,
+    clear_error,
+    expected_rejects,
+    needs_model,
+    run_cli,
+)
 
 pytestmark = needs_model
 
@@ -51,21 +61,7 @@ def test_scan_exits_0_and_every_record_is_counted_once(scanned: tuple[Path, Resu
     assert "rejects (" in res.stderr  # the summary points at the rejects
 
 
-@pytest.mark.parametrize(
-    "shard",
-    [
-        "texts",
-        "binary",
-        "malformed",
-        "fields",
-        "truncated",
-        "notgzip",
-        "wrong_schema",
-        "nonstring",
-        "nulltext",
-        "garbage",
-    ],
-)
+@pytest.mark.parametrize("shard", BAD_SHARDS)
 def test_scan_rejects_each_bad_record_with_its_reason(
     scanned: tuple[Path, Result], shard_dir: Path, shard: str
 ) -> None:
@@ -126,14 +122,7 @@ def test_scan_with_a_damaged_index_exits_1_before_writing(index_files: dict[str,
         assert not list(out.glob("*.jsonl"))
 
 
-@pytest.mark.parametrize(
-    ("variant", "message"),
-    [
-        ("missing-lm.binary", "incomplete: lm.binary is missing"),
-        ("missing-manifest.json", "manifest.json is missing"),
-        ("corrupt-detector.json", "detector.json is corrupted"),
-    ],
-)
+@pytest.mark.parametrize(("variant", "message"), BROKEN_MODELS[:3])
 def test_scan_with_a_broken_model_exits_1(
     model_variants: dict[str, Path], tmp_path: Path, variant: str, message: str
 ) -> None:

@@ -242,27 +242,10 @@ def test_property_gold_edits_undo_the_spin(
     text: str, rate: float, seed: int, mode: Any, capitalize: float, repeat: float, footer: bool
 ) -> None:
     lex = SynonymLexicon.merge(FULL, SynonymLexicon.from_pairs([("kata", "ujar kata"), ("rumah besar", "istana")]))
-    out = spin(
-        text,
-        lexicon=lex,
-        rate=rate,
-        seed=seed,
-        mode=mode,
-        capitalize=capitalize,
-        repeat=repeat,
-        footer=footer,
-    )
+    options = {"rate": rate, "seed": seed, "mode": mode, "capitalize": capitalize, "repeat": repeat, "footer": footer}
+    out = spin(text, lexicon=lex, **options)
     check_edits(out, text)
-    assert out == spin(
-        text,
-        lexicon=lex,
-        rate=rate,
-        seed=seed,
-        mode=mode,
-        capitalize=capitalize,
-        repeat=repeat,
-        footer=footer,
-    )
+    assert out == spin(text, lexicon=lex, **options)  # the same options, the same spin
     assert sum(e.kind == "footer" for e in out.edits) == int(footer)
     assert n_covered(out) <= int(rate * len([t for t in tokenize(text) if t.kind == "word"])) + 1
 
