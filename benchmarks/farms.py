@@ -268,7 +268,7 @@ def learning_curve(side: str, model: Model, half_a: SynonymLexicon, half_b: Syno
 
 
 def site_features(res: Decipherment, flags: Sequence[bool]) -> dict[str, Any]:
-    """The site's evidence as :func:`despin.tables.site.learn_site_table` scores it (``flags``: the page detector's)."""
+    """The site's evidence as :func:`despin.tables.site.judge_site` scores it (``flags``: the page detector's)."""
     row = {"explained": round(res.explained, 5), "entries": len(res.entries), "pages": len(flags)}
     row["pages_flagged"] = sum(flags)
     row["spun_score"] = round(site_score(row), 4)

@@ -288,20 +288,14 @@ def learn_site(
         A :class:`despin.tables.site.SiteTable`: ``table`` (a :class:`~despin.tables.SpinnerTable`),
         ``rows``, ``entries`` with evidence, ``spun_score``, ``is_spun`` and ``to_dict()``.
     """
-    from despin.tables.site import learn_site_table
+    from despin.tables.decipher import decipher
+    from despin.tables.site import judge_site
 
     texts = [check_text(p, max_chars=MAX_CHARS) for p in pages]
     m = model or load_model()
     scorer = m if lexicon is None else m.with_lexicon(lexicon)
-    return learn_site_table(
-        texts,
-        lm=m.lm,
-        vocab=m.vocab,
-        lexicon=scorer.lexicon,
-        neighbours=m.neighbours,
-        config=config,
-        page_flags=[scorer.detect(t).is_spun for t in texts],
-    )
+    d = decipher(texts, lm=m.lm, vocab=m.vocab, lexicon=scorer.lexicon, neighbours=m.neighbours, config=config)
+    return judge_site(d, page_flags=[scorer.detect(t).is_spun for t in texts])
 
 
 def dedup(

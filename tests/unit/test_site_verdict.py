@@ -12,12 +12,13 @@ from despin import api
 from despin.lexicon import SynonymLexicon
 from despin.model.bundle import Model
 from despin.spinner import Spinner
+from despin.tables.decipher import decipher
 from despin.tables.site import (
     PAGE_ALPHA,
     PAGE_NULL_RATE,
     THRESHOLD,
     binomial_tail,
-    learn_site_table,
+    judge_site,
     page_score,
 )
 
@@ -45,16 +46,16 @@ def test_a_large_clean_site_at_the_null_rate_is_not_flagged() -> None:
 
 def test_page_flags_can_flag_a_site_whose_table_explains_nothing(model: Model) -> None:
     pages = list(SOURCES.values())
-    no_lexicon = {"lm": model.lm, "vocab": model.vocab, "lexicon": SynonymLexicon({}), "neighbours": {}}
-    table_only = learn_site_table(pages, **no_lexicon)
+    d = decipher(pages, lm=model.lm, vocab=model.vocab, lexicon=SynonymLexicon({}), neighbours={})
+    table_only = judge_site(d)
     assert not table_only.is_spun and table_only.pages_flagged is None
-    flagged = learn_site_table(pages, **no_lexicon, page_flags=[True] * len(pages))
+    flagged = judge_site(d, page_flags=[True] * len(pages))
     assert flagged.is_spun and flagged.pages_flagged == len(pages)
     assert flagged.spun_score == pytest.approx(max(table_only.spun_score, page_score(len(pages), len(pages))))
-    clean = learn_site_table(pages, **no_lexicon, page_flags=[False] * len(pages))
+    clean = judge_site(d, page_flags=[False] * len(pages))
     assert not clean.is_spun and clean.spun_score == pytest.approx(max(table_only.spun_score, page_score(0, 3)))
     with pytest.raises(ValueError, match="page flags"):
-        learn_site_table(pages, **no_lexicon, page_flags=[True])
+        judge_site(d, page_flags=[True])
 
 
 def test_learn_site_counts_the_pages_the_detector_flags(model: Model) -> None:

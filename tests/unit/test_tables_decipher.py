@@ -13,8 +13,9 @@ from despin.api import load_model
 from despin.lexicon import SynonymLexicon
 from despin.spinner import Spinner
 from despin.tables.apply import TableApplier, apply_edits
+from despin.tables.decipher import decipher
 from despin.tables.report import html_report, markdown
-from despin.tables.site import SiteTable, learn_site_table
+from despin.tables.site import SiteTable, judge_site
 from despin.training.corpora import default_data_dir
 from despin.training.splits import split_of
 
@@ -39,7 +40,7 @@ def sources() -> tuple[str, ...]:
 
 def learn(pages: list[str]) -> SiteTable:
     m = load_model()
-    return learn_site_table(pages, lm=m.lm, vocab=m.vocab, lexicon=SynonymLexicon({}), neighbours={})
+    return judge_site(decipher(pages, lm=m.lm, vocab=m.vocab, lexicon=SynonymLexicon({}), neighbours={}))
 
 
 def farm() -> list[str]:

@@ -21,13 +21,12 @@ The site's ``spun_score`` is the larger of the two; ``is_spun`` applies :data:`T
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from despin.lexicon import SynonymLexicon
-from despin.lm.base import LanguageModel
-from despin.tables.decipher import DecipherConfig, Decipherment, Entry, decipher
+from despin.tables.decipher import Decipherment, Entry
 from despin.tables.pairs import TableRow
 from despin.tables.table import SpinnerTable
 from despin.types import shown_score
@@ -150,27 +149,22 @@ class SiteTable:
         }
 
 
-def learn_site_table(
-    pages: Sequence[str],
-    *,
-    lm: LanguageModel,
-    vocab: Mapping[str, int],
-    lexicon: SynonymLexicon,
-    neighbours: Mapping[str, Sequence[str]],
-    config: DecipherConfig | None = None,
-    threshold: float = THRESHOLD,
-    page_flags: Sequence[bool] | None = None,
-) -> SiteTable:
-    """Decipher one site's pages and score the site (see the module docstring).
+def judge_site(d: Decipherment, *, page_flags: Sequence[bool] | None = None, threshold: float = THRESHOLD) -> SiteTable:
+    """Score one site from its decipherment (:func:`despin.tables.decipher.decipher` of its pages).
 
-    ``page_flags``: the page detector's verdict on each page, in order; without it only the table counts.
+    Args:
+        d: the site's decipherment: its table and how much of the site it explains.
+        page_flags: the page detector's verdict on each page, in order; without it only the table counts.
+        threshold: the site's ``spun_score`` from which it ``is_spun``.
+
+    Raises:
+        ValueError: ``page_flags`` does not have one flag per page.
     """
-    d = decipher(pages, lm=lm, vocab=vocab, lexicon=lexicon, neighbours=neighbours, config=config)
     score = spun_score(d.explained) if d.entries else 0.0
     flagged = None
     if page_flags is not None:
-        if len(page_flags) != len(pages):
-            raise ValueError(f"{len(page_flags)} page flags for {len(pages)} pages")
+        if len(page_flags) != d.n_pages:
+            raise ValueError(f"{len(page_flags)} page flags for {d.n_pages} pages")
         flagged = sum(map(bool, page_flags))
-        score = max(score, page_score(flagged, len(pages)))
+        score = max(score, page_score(flagged, d.n_pages))
     return SiteTable(tuple(d.rows), d.entries, d.n_pages, d.n_words, score, score >= threshold, d, flagged)
