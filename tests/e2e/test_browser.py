@@ -60,6 +60,21 @@ SPUN_ARTICLE = (
 )
 
 
+def stay_offline(pg: Any, *allowed: str) -> list[str]:
+    """Abort every request of ``pg`` whose URL starts with none of ``allowed``; the list fills with their URLs."""
+    outside: list[str] = []
+
+    def guard(route: Any) -> None:
+        if route.request.url.startswith(allowed):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    pg.route("**/*", guard)
+    return outside
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     work = tmp_path_factory.mktemp("browser")
@@ -106,16 +121,7 @@ def open_page(browser: Any, server: RunningServer) -> Iterator[Any]:
     )
     pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     # Nothing may leave the machine: no CDN, fonts or analytics. Any non-local request fails the test.
-    outside: list[str] = []
-
-    def guard(route: Any) -> None:
-        if route.request.url.startswith(server.url) or route.request.url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    pg.route("**/*", guard)
+    outside = stay_offline(pg, server.url, "data:", "blob:")
     pg.goto(server.url + "/")
     yield pg
     context.close()
@@ -285,16 +291,7 @@ def test_phone_layout_stacks_the_panes(browser: Any, server: RunningServer) -> N
 def test_docs_page_renders_offline(browser: Any, server: RunningServer) -> None:
     context = browser.new_context()
     pg = context.new_page()
-    outside: list[str] = []
-
-    def guard(route: Any) -> None:
-        if route.request.url.startswith((server.url, "data:")):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    pg.route("**/*", guard)
+    outside = stay_offline(pg, server.url, "data:")
     pg.goto(server.url + "/docs")
     expect(pg.get_by_text("/v1/restore", exact=True).first).to_be_visible(timeout=20_000)
     assert not outside, outside

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +56,14 @@ def index_path(workdir: Path) -> Path:
 @pytest.fixture(scope="module")
 def bare(workdir: Path, index_path: Path) -> Iterator[RunningServer]:
     """A server whose model directory is empty (model not loaded) but with a real index."""
-    empty = workdir / "no-model"
-    empty.mkdir()
-    with run_server("--model", str(empty), "--index", str(index_path), log_dir=workdir) as server:
+    (workdir / "no-model").mkdir()
+    with no_model_server(workdir, index_path) as server:
         yield server
+
+
+def no_model_server(workdir: Path, index_path: Path, *extra: str) -> AbstractContextManager[RunningServer]:
+    """A server with the empty model directory of :func:`bare` and the index, and ``extra`` flags."""
+    return run_server("--model", str(workdir / "no-model"), "--index", str(index_path), *extra, log_dir=workdir)
 
 
 @pytest.fixture(scope="module")
@@ -358,18 +363,7 @@ def test_an_index_from_another_despin_gives_409(workdir: Path) -> None:
 
 def test_requests_over_the_time_limit_get_504(workdir: Path, index_path: Path) -> None:
     big = (SPUN_KUPANG + "\n") * 2_000
-    with (
-        run_server(
-            "--model",
-            str(workdir / "no-model"),
-            "--index",
-            str(index_path),
-            "--timeout",
-            "0.05",
-            log_dir=workdir,
-        ) as server,
-        server.client() as c,
-    ):
+    with no_model_server(workdir, index_path, "--timeout", "0.05") as server, server.client() as c:
         message = error_of(c.post("/v1/trace", json={"text": big}), 504, "Timeout")
         assert "0.05-second limit" in message
         # The abandoned work still finishes in its thread; once it has, short requests fit the limit again.
@@ -381,20 +375,7 @@ def test_requests_over_the_time_limit_get_504(workdir: Path, index_path: Path) -
 
 
 def test_two_workers_serve_the_same_settings(workdir: Path, index_path: Path) -> None:
-    with (
-        run_server(
-            "--model",
-            str(workdir / "no-model"),
-            "--index",
-            str(index_path),
-            "--workers",
-            "2",
-            "--max-bytes",
-            "5000",
-            log_dir=workdir,
-        ) as server,
-        server.client() as c,
-    ):
+    with no_model_server(workdir, index_path, "--workers", "2", "--max-bytes", "5000") as server, server.client() as c:
         for _ in range(6):
             assert c.post("/v1/trace", json={"text": SPUN_KUPANG}).json()["matches"][0]["source_id"] == "kupang-bridge"
         error_of(c.post("/v1/trace", json={"text": "a" * 5001}), 413, "PayloadTooLarge")

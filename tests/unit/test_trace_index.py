@@ -15,6 +15,17 @@ from despin.tracer import Index, IndexConfig, trace
 from despin.tracer.fingerprint import features
 
 
+def execute(path: Path, sql: str, params: tuple[object, ...] = ()) -> int:
+    """Run one statement on the SQLite file at ``path`` behind the index's back; the rows it changed."""
+    conn = sqlite3.connect(path)
+    try:
+        changed = conn.execute(sql, params).rowcount
+        conn.commit()
+    finally:
+        conn.close()
+    return changed
+
+
 def make_docs(n: int, seed: int = 0) -> list[tuple[str, str]]:
     """Synthetic Indonesian-like articles: Zipfian syllable words plus names and numbers."""
     rng = random.Random(seed)
@@ -109,26 +120,17 @@ def test_other_config_is_a_mismatch(tmp_path: Path) -> None:
 def test_other_tokenizer_or_format_is_a_mismatch(tmp_path: Path) -> None:
     path = tmp_path / "refs.db"
     Index.create(path).close()
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE meta SET value='re-000000' WHERE key='tokenizer_version'")
-    conn.commit()
-    conn.close()
+    execute(path, "UPDATE meta SET value='re-000000' WHERE key='tokenizer_version'")
     with pytest.raises(IndexMismatchError, match="tokenizer"):
         Index.open(path)
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE meta SET value='99' WHERE key='format_version'")
-    conn.commit()
-    conn.close()
+    execute(path, "UPDATE meta SET value='99' WHERE key='format_version'")
     with pytest.raises(IndexMismatchError, match="format 99"):
         Index.open(path)
 
 
 def test_foreign_sqlite_file_is_a_mismatch(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE t(x)")
-    conn.commit()
-    conn.close()
+    execute(path, "CREATE TABLE t(x)")
     with pytest.raises(IndexMismatchError, match="not a despin index"):
         Index.open(path)
 
@@ -185,10 +187,7 @@ def test_postings_naming_a_missing_document_are_corruption_not_a_wrong_answer(tm
     docs = make_docs(5)
     with Index.create(path) as ix:
         ix.add(docs)
-    conn = sqlite3.connect(path)
-    conn.execute("DELETE FROM docs WHERE source_id=?", (docs[2][0],))
-    conn.commit()
-    conn.close()
+    execute(path, "DELETE FROM docs WHERE source_id=?", (docs[2][0],))
     with Index.open(path) as ix, pytest.raises(IndexCorruptError, match="not stored"):
         trace(docs[2][1], index=ix)
 
@@ -208,10 +207,7 @@ def _edited(tmp_path: Path, sql: str, params: tuple[object, ...] = ()) -> tuple[
     docs = make_docs(30)
     with Index.create(path, config=IndexConfig(batch_size=10)) as ix:
         ix.add(docs)
-    conn = sqlite3.connect(path)
-    assert conn.execute(sql, params).rowcount >= 1
-    conn.commit()
-    conn.close()
+    assert execute(path, sql, params) >= 1
     return path, docs
 
 

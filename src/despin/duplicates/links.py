@@ -26,7 +26,7 @@ Everything here is pure and deterministic: the same edges in any order give the 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from despin.duplicates.options import DedupOptions, Relation
@@ -84,15 +84,7 @@ class HostSummary:
     table: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "host": self.host,
-            "pages": self.pages,
-            "copies": self.copies,
-            "spun_copies": self.spun_copies,
-            "sources": sorted(self.sources),
-            "is_farm": self.is_farm,
-            "table": self.table,
-        }
+        return {**asdict(self), "sources": sorted(self.sources)}  # the fields in order, the sources sorted
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -45,13 +45,8 @@ class AddReport:
     conflicts: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "n_seen": self.n_seen,
-            "n_added": self.n_added,
-            "n_duplicate": self.n_duplicate,
-            "n_conflict": self.n_conflict,
-            "n_batches": self.n_batches,
-        }
+        """The counts (not the conflicting ids)."""
+        return {k: v for k, v in asdict(self).items() if k != "conflicts"}
 
 
 class Index:
