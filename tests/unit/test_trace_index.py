@@ -146,10 +146,15 @@ def test_missing_and_garbage_files(tmp_path: Path) -> None:
         Index.create(junk)
 
 
-def test_truncated_file_is_corrupt(tmp_path: Path) -> None:
-    path = tmp_path / "refs.db"
+def indexed(path: Path, n: int) -> Path:
+    """An index at ``path`` of ``make_docs(n)``."""
     with Index.create(path) as ix:
-        ix.add(make_docs(60))
+        ix.add(make_docs(n))
+    return path
+
+
+def test_truncated_file_is_corrupt(tmp_path: Path) -> None:
+    path = indexed(tmp_path / "refs.db", 60)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(IndexCorruptError, match="truncated"):
@@ -157,9 +162,7 @@ def test_truncated_file_is_corrupt(tmp_path: Path) -> None:
 
 
 def test_damaged_pages_are_found_by_quick_check(tmp_path: Path) -> None:
-    path = tmp_path / "refs.db"
-    with Index.create(path) as ix:
-        ix.add(make_docs(60))
+    path = indexed(tmp_path / "refs.db", 60)
     data = bytearray(path.read_bytes())
     page = int.from_bytes(data[16:18], "big")
     for p in range(2, len(data) // page):  # scribble over the b-tree page headers, keep the file header

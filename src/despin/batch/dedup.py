@@ -56,7 +56,14 @@ from despin.pipeline.base import Document, Shard, Step
 from despin.pipeline.readers import find_shards
 from despin.pipeline.stats import Stat, Stats
 from despin.pipeline.steps import GroupKey, ModelRef, _ModelStep, open_pinned_table, read_pinned
-from despin.pipeline.writers import JsonlWriter, ParquetWriter, RejectWriter, _pyarrow, substitution_type
+from despin.pipeline.writers import (
+    JsonlWriter,
+    ParquetWriter,
+    RejectWriter,
+    _pyarrow,
+    arrow_struct,
+    substitution_type,
+)
 
 if TYPE_CHECKING:
     from despin.model.bundle import Model
@@ -148,17 +155,10 @@ class DedupStep(_ModelStep):
 def dedup_type() -> Any:
     """The Arrow struct of the ``despin`` column of a dedup output (the JSONL output's fields)."""
     pa = _pyarrow()
-    return pa.struct(
-        [
-            ("cluster", pa.string()),
-            ("copy_of", pa.string()),
-            ("relation", pa.string()),
-            ("score", pa.float64()),
-            ("coverage", pa.float64()),
-            ("substitutions", pa.list_(substitution_type())),
-            ("spun_score", pa.float64()),
-            ("is_spun", pa.bool_()),
-        ]
+    f, s = pa.float64(), pa.string()
+    subs = pa.list_(substitution_type())
+    return arrow_struct(
+        cluster=s, copy_of=s, relation=s, score=f, coverage=f, substitutions=subs, spun_score=f, is_spun=pa.bool_()
     )
 
 

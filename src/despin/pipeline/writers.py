@@ -214,55 +214,32 @@ class JsonlWriter(_ShardWriter):
         return {**self.__dict__, "_file": None}
 
 
+def arrow_struct(**fields: Any) -> Any:
+    """An Arrow struct of the named fields, in order: ``arrow_struct(start=pa.int64(), text=pa.string())``."""
+    return _pyarrow().struct(list(fields.items()))
+
+
 def substitution_type() -> Any:
     """The Arrow struct of one aligned substitution (``Substitution.to_dict()``)."""
     pa = _pyarrow()
-    return pa.struct(
-        [
-            ("spun_start", pa.int64()),
-            ("spun_end", pa.int64()),
-            ("source_start", pa.int64()),
-            ("source_end", pa.int64()),
-            ("spun", pa.string()),
-            ("source", pa.string()),
-        ]
-    )
+    i, s = pa.int64(), pa.string()
+    return arrow_struct(spun_start=i, spun_end=i, source_start=i, source_end=i, spun=s, source=s)
 
 
 def despin_type(*, restored: bool = False, sources: bool = False) -> Any:
     """The Arrow struct type of the ``despin`` column (the same fields as the JSONL output)."""
     pa = _pyarrow()
-    span = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("score", pa.float64())])
-    fields = [
-        ("spun_score", pa.float64()),
-        ("is_spun", pa.bool_()),
-        ("spans", pa.list_(span)),
-        ("threshold", pa.float64()),
-    ]
+    i, f, s = pa.int64(), pa.float64(), pa.string()
+    span = arrow_struct(start=i, end=i, text=s, score=f)
+    fields = {"spun_score": f, "is_spun": pa.bool_(), "spans": pa.list_(span), "threshold": f}
     if restored:
-        edit = pa.struct(
-            [
-                ("start", pa.int64()),
-                ("end", pa.int64()),
-                ("observed", pa.string()),
-                ("restored", pa.string()),
-                ("confidence", pa.float64()),
-                ("kind", pa.string()),
-            ]
-        )
-        fields += [("restored", pa.string()), ("edits", pa.list_(edit))]
+        edit = arrow_struct(start=i, end=i, observed=s, restored=s, confidence=f, kind=s)
+        fields |= {"restored": s, "edits": pa.list_(edit)}
     if sources:
-        match = pa.struct(
-            [
-                ("source_id", pa.string()),
-                ("score", pa.float64()),
-                ("coverage", pa.float64()),
-                ("substitutions", pa.list_(substitution_type())),
-                ("source_text", pa.string()),
-            ]
-        )
-        fields.append(("sources", pa.list_(match)))
-    return pa.struct(fields)
+        subs = pa.list_(substitution_type())
+        match = arrow_struct(source_id=s, score=f, coverage=f, substitutions=subs, source_text=s)
+        fields["sources"] = pa.list_(match)
+    return arrow_struct(**fields)
 
 
 class ParquetWriter(_ShardWriter):
