@@ -119,11 +119,26 @@ def plot_command(results: Path | None) -> None:
     show_default=True,
 )
 def readme_command(results: Path | None, readme: Path) -> None:
-    """Regenerate the README section between <!-- results:start --> and <!-- results:end -->."""
+    """Regenerate the README section between <!-- results:start --> and <!-- results:end -->.
+
+    It holds the detect/restore suite's tables, then, when their results exist, the latest full
+    leave-one-family-out run (held-out spinners, real pages) and the latest fresh-process speed run.
+    """
+    import json
+
     from benchmarks import report
+    from benchmarks.lofo import readme_part
+    from benchmarks.speed import render as render_speed
 
     path = results or report.latest_results()
     section = report.readme_section(report.load_results(path), source=path.name)
+    lofo = sorted(RESULTS_DIR.glob("lofo-full-*.json"), key=lambda p: p.stat().st_mtime)
+    if lofo:
+        section += "\n" + readme_part(json.loads(lofo[-1].read_text(encoding="utf-8")), source=lofo[-1].name)
+    speed = sorted(RESULTS_DIR.glob("speed-*.json"), key=lambda p: p.stat().st_mtime)
+    if speed:
+        part = render_speed(json.loads(speed[-1].read_text(encoding="utf-8"))).replace("# Speed", "**Speed", 1)
+        section += "\n" + part.replace("\n\n", "**\n\n", 1) + f"\n(`python -m benchmarks speed`: `{speed[-1].name}`)\n"
     if not report.update_readme(readme, section):
         raise click.ClickException(f"{readme} has no {report.START} ... {report.END} markers")
     click.echo(f"updated {readme} from {path.name}")

@@ -426,3 +426,62 @@ def render(result: dict[str, Any]) -> str:
         )
     ]
     return "\n".join(lines) + "\n"
+
+
+def readme_part(result: dict[str, Any], *, source: str) -> str:
+    """The README's summary of a leave-one-family-out run: held-out spinners, the farm article, real pages."""
+    lines = [
+        f"**Spinners never trained on** (`python -m benchmarks lofo --suite {result['suite']}`, "
+        f"[`{source}`](benchmarks/results/{source})): each zoo family left out of training in turn and searched "
+        "with its own pairs cut from the lexicon, and the tables of real open-source spinners "
+        "(`benchmarks/zoo_tables/`), averaged over families:",
+        "",
+    ]
+    keys = ["auroc_3%", "auroc_10%", "auroc_native", "restore_recall", "damage", "restore_recall_capitalised"]
+    lines.append(
+        md_table(
+            ["split", *keys, "worst clean FPR"],
+            [
+                [s, *[_f(result["summary"][s][k]) for k in keys], _f(result["summary"][s]["max_clean_fpr"])]
+                for s in SPLITS
+            ],
+        )
+    )
+    fa = result.get("farm_article", {})
+    if fa:
+        lines += [
+            "",
+            "Pages in the style of the farm article (about 24 capitalised, partly multi-word substitutions, "
+            "a doubled word, a footer): "
+            + "; ".join(
+                f"{s}: {fa[s]['n_meeting_target']} of {fa[s]['n']} flagged with at least 75% restored and at "
+                "most 1 wrong edit"
+                for s in SPLITS
+                if s in fa
+            )
+            + ".",
+        ]
+    rp = result["real_pages"]
+    lines += [
+        "",
+        "**Real pages** (`benchmarks/real/`, thesaurus-spun pages and clean look-alikes found on the web; "
+        "evaluation only):",
+        "",
+    ]
+    lines.append(
+        md_table(
+            ["split", "spun pages", "clean pages", "AUROC", "spun flagged", "clean flagged"],
+            [
+                [
+                    s,
+                    rp[s]["n_spun"],
+                    rp[s]["n_clean"],
+                    _f(rp[s]["auroc"]),
+                    _f(rp[s]["spun_flagged"]),
+                    f"{rp[s]['n_clean_flagged']} ({_f(rp[s]['clean_flagged'])})",
+                ]
+                for s in SPLITS
+            ],
+        )
+    )
+    return "\n".join(lines) + "\n"
