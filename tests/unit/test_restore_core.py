@@ -10,8 +10,8 @@ import despin
 from despin.errors import ConfigError, InputError
 from despin.model.bundle import Model
 from despin.restorer import apply_edits
-from despin.restorer.footer import find_footer
 from despin.restorer.document import EditPolicy
+from despin.restorer.footer import find_footer
 from despin.restorer.restorer import DecodeConfig
 from despin.types import Edit
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -317,4 +317,3 @@ class _CaseShares(Mapping[str, tuple[float, float]]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
