@@ -103,6 +103,13 @@ class Footer:
     text: str
     outlet: str
 
+    @property
+    def is_bracketed_credit(self) -> bool:
+        """Whether the footer is a bracketed credit, "(Antara)" or "(abc/def)": news outlets close their own
+        articles so, and copies inherit it; spinners append a cue and an outlet instead."""
+        body = self.text.strip()
+        return body.startswith("(") and body.endswith(")")
+
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "text": self.text, "outlet": self.outlet}
 

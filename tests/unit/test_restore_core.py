@@ -45,14 +45,21 @@ def test_restore_config_checks_ranges() -> None:
         DecodeConfig(beam=0)
 
 
-def test_repeat_and_mid_sentence_capital_are_undone(model: Model) -> None:
+def test_a_forced_restore_undoes_a_doubled_word(model: Model) -> None:
+    # One odd capital in a sentence is weak evidence on its own (clean pages capitalise names of programmes and
+    # offices mid-sentence); a doubled word is strong, and a forced restore assumes a farm's spin rate.
     text = "Presiden mengatakan bahwa pemerintah akan akan Membangun jalan baru di daerah itu."
     result = despin.restore(text, model=model, force=True)
-    kinds = {e.kind for e in result.edits}
-    assert "repeat" in kinds
+    assert "repeat" in {e.kind for e in result.edits}
     assert "akan akan" not in result.text
-    assert "Membangun" not in result.text
     assert apply_edits(text, result.edits) == result.text
+    assert not despin.restore(text, model=model).edits  # not judged spun: nothing changes without force
+
+
+def test_a_doubled_word_in_another_case_is_not_a_repeat(model: Model) -> None:
+    text = "Dia membintangi sinetron Cinta dan Dan pada tahun itu, lalu pindah ke layar lebar."
+    result = despin.restore(text, model=model, force=True)
+    assert "dan Dan" in result.text and all(e.kind != "repeat" for e in result.edits)
 
 
 def test_footer_is_reported_and_removed_only_with_the_words(model: Model) -> None:
@@ -64,6 +71,14 @@ def test_footer_is_reported_and_removed_only_with_the_words(model: Model) -> Non
     assert forced.text == "Harga beras naik di pasar tradisional."
     kept = despin.restore(text, model=model, remove_footer=False, force=True)
     assert kept.text.endswith("Kompas.com")
+
+
+@pytest.mark.parametrize("credit", [" (Antara)", "\n(ard)"])
+def test_a_bracketed_credit_is_the_sources_and_stays(model: Model, credit: str) -> None:
+    text = "Harga beras naik di pasar tradisional pekan ini." + credit
+    result = despin.restore(text, model=model, force=True)
+    assert result.footer is not None and result.footer.is_bracketed_credit
+    assert result.text.endswith(credit) and all(e.kind != "footer" for e in result.edits)
 
 
 def test_edits_are_sorted_disjoint_and_rebuild_text(model: Model) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from despin.lm.base import LanguageModel
 from despin.lm.ngram import NUM
@@ -111,6 +111,12 @@ class PageCounts:
 
     counts: Mapping[str, int]
     n_words: int
+
+    @cached_property
+    def digest(self) -> int:
+        """The counts as one value: a decoded window depends on the page's counts of its candidates too, which
+        are not known before it is built, so cached windows are shared only between pages with equal counts."""
+        return hash((self.n_words, frozenset(self.counts.items())))
 
 
 class LatticeBuilder:
@@ -222,7 +228,8 @@ class LatticeBuilder:
             alone, beside = self.odd_capital(toks, k, sent_start) if capital else (False, False)
             odd = obs.odd[p] = alone or beside
             obs.n_capital += odd
-            repeat = p > 0 and word == keys[p - 1] and toks[k - 1].kind == "word"
+            # A spinner doubles a word as it is written ("yang yang"); "dan Dan" is more often a title or a name.
+            repeat = p > 0 and toks[k - 1].kind == "word" and toks[k - 1].text == tok.text
             obs.n_repeat += repeat
             log_count, spin_prior, has_originals, log_uni, redup = self.word_stats(word)
             overuse = math.log((page.counts.get(word, 1) + 0.5) / (page_words * math.exp(log_uni) + 0.5))

@@ -182,7 +182,7 @@ class Restorer:
             toks[hi].text if hi < len(toks) else "",
             lo == sent_start,
             tuple(page.counts.get(w, 0) for w in words),
-            page.n_words.bit_length(),
+            page.n_words,
         )
 
     def _window(
@@ -195,7 +195,7 @@ class Restorer:
         mask: tuple[bool, ...],
     ) -> _Window:
         """Decode one observed window, searching the words in ``mask``; cached (a second pass decodes what changed)."""
-        hit = self._windows.get((key, mask))
+        hit = self._windows.get((key, mask, page.digest))
         if hit is not None:
             return hit
         lat = self.builder.build(toks, obs, page, mask)
@@ -209,7 +209,8 @@ class Restorer:
         base = toks[obs.lo].start
         rel = tuple(replace(p, start=p.start - base, end=p.end - base) for p in proposals)
         rows = tuple(tuple(r) for r in lat.rows)
-        hit = self._windows[(key, mask)] = _Window(rel, rows, len(lat.searched), lat.n_capital, lat.n_repeat)
+        hit = _Window(rel, rows, len(lat.searched), lat.n_capital, lat.n_repeat)
+        self._windows[(key, mask, page.digest)] = hit
         return hit
 
     def _proposals(
