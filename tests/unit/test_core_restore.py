@@ -56,6 +56,15 @@ def test_nothing_changes_when_the_page_is_not_judged_spun_unless_forced() -> Non
     assert [e.kind for e in forced.edits][-1] == EditKind.FOOTER
 
 
+def test_a_window_seen_before_is_restored_in_its_own_place() -> None:
+    # Windows are cached by their text and surroundings; the same window on another page sits elsewhere.
+    doc = _doc({"besar": 4.0, "rumah": 4.0})
+    assert doc.restore("Itu rumah ya.\nagung sekali.").text == "Itu rumah ya.\nbesar sekali."
+    text = "Rumah, itu, ya.\nagung sekali."
+    res = doc.restore(text)
+    assert res.text == "Rumah, itu, ya.\nbesar sekali." and apply_edits(text, res.edits) == res.text
+
+
 def test_an_lm_that_prefers_the_spun_words_keeps_them() -> None:
     assert _doc({"agung": 4.0, "kediaman": 4.0}).restore("Kediaman itu agung sekali.").edits == ()
 

@@ -143,6 +143,8 @@ class Restorer:
                 obs = self._observed.get(key)
                 if obs is None:
                     obs = self._observed[key] = self.builder.observe(toks, lo, hi, s_lo, page)
+                elif obs.lo != lo:  # the same window elsewhere (on this page or another): its features, our place
+                    obs = replace(obs, lo=lo, hi=hi, sent_start=s_lo)
                 windows.append((key, obs))
         cheap = [row for _, obs in windows for row in obs.cheap]
         n_cap = sum(obs.n_capital for _, obs in windows)
