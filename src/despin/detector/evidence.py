@@ -34,6 +34,9 @@ from despin.likelihood import words_llr
 from despin.restorer.restorer import RestoreOutcome
 from despin.types import Detection, Span
 
+# A span is listed as suspicious when it is more likely changed than not.
+SUSPICIOUS = 0.5
+
 
 @dataclass(frozen=True, slots=True)
 class PageEvidence:
@@ -113,15 +116,16 @@ class EvidenceDetector:
         return PageEvidence(llr, rate, footer, log_odds, tuple(lrs))
 
     def detect(self, outcome: RestoreOutcome, *, threshold: float | None = None) -> tuple[Detection, PageEvidence]:
-        """The page verdict and its evidence; spans are the proposals whose span looks changed."""
+        """The page verdict and its evidence; spans are the proposals more likely changed than not, and a footer."""
         ev = self.evidence(outcome)
         # With no word there is nothing a spinner could have touched.
         score = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, ev.log_odds)))) if outcome.n_words else 0.0
         cut = self.page.threshold if threshold is None else threshold
         if not 0.0 <= cut <= 1.0:
             raise ConfigError(f"threshold must be in [0, 1], got {cut}")
-        spans = [Span(p.start, p.end, p.observed, span_score(ev.word_lrs[p.word], ev.rate)) for p in outcome.proposals]
-        if outcome.footer:
+        scored = (Span(p.start, p.end, p.observed, span_score(ev.word_lrs[p.word], ev.rate)) for p in outcome.proposals)
+        spans = [s for s in scored if s.score >= SUSPICIOUS]
+        if outcome.footer and not outcome.footer.is_bracketed_credit:
             f = outcome.footer
             spans.append(Span(f.start, f.end, f.text, 1.0))
         spans.sort(key=lambda s: (s.start, s.end))
