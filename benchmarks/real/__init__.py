@@ -27,10 +27,25 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-__all__ = ["PAGES_PATH", "Confidence", "Label", "RealPage", "SpinType", "Split", "load_pages", "site_of", "split_of"]
+__all__ = [
+    "PAGES_PATH",
+    "SHARED_HASHES_PATH",
+    "Confidence",
+    "Label",
+    "RealPage",
+    "SpinType",
+    "Split",
+    "load_pages",
+    "site_of",
+    "split_of",
+    "url_hashes",
+]
 
 PAGES_PATH = Path(__file__).with_name("pages.jsonl")
 """The page set shipped with the benchmarks."""
+SHARED_HASHES_PATH = Path(__file__).with_name("shared_url_hashes.txt")
+"""SHA-256 of each URL of ../shared/data/real (its pages are never reused here; the hashes let a checkout
+without the shared data check that too, and carry none of its content)."""
 
 
 class Label(StrEnum):
@@ -166,3 +181,13 @@ def load_pages(split: str | None = None, label: str | None = None, path: Path = 
             ):
                 pages.append(page)
     return pages
+
+
+def url_hashes(real_dir: Path) -> list[str]:
+    """Sorted SHA-256 hex digests of the ``url`` of every record in ``real_dir/*.jsonl``."""
+    urls: set[str] = set()
+    for name in sorted(real_dir.glob("*.jsonl")):
+        for line in name.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                urls.add(json.loads(line)["url"])
+    return sorted(hashlib.sha256(u.encode("utf-8")).hexdigest() for u in urls)
