@@ -81,6 +81,13 @@ def test_a_bracketed_credit_is_the_sources_and_stays(model: Model, credit: str) 
     assert result.text.endswith(credit) and all(e.kind != "footer" for e in result.edits)
 
 
+def test_spans_are_the_words_more_likely_changed_than_not(model: Model) -> None:
+    spun = (model.path.parents[3] / "examples" / "spun.txt").read_text(encoding="utf-8")
+    det = despin.detect(spun, model=model)
+    words = [s for s in det.spans if s.score < 1.0]  # the footer is listed at 1.0
+    assert det.is_spun and len(words) >= 3 and all(s.score >= 0.5 for s in words), det.spans
+
+
 def test_edits_are_sorted_disjoint_and_rebuild_text(model: Model) -> None:
     spun = (model.path.parents[3] / "examples" / "spun.txt").read_text(encoding="utf-8")
     result = despin.restore(spun, model=model)
