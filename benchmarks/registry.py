@@ -42,6 +42,7 @@ from typing import Any, Protocol, cast
 from benchmarks.config import REPO_ROOT, RESULTS_DIR, BenchConfig
 
 BENCHMARKS: dict[str, str] = {
+    "clean_sites": "benchmarks.clean_sites",
     "dedup": "benchmarks.dedup",
     "farms": "benchmarks.farms",
     "footer": "benchmarks.footer",
