@@ -407,25 +407,26 @@ def render(result: dict[str, Any]) -> str:
         ]
     header, rows_ = table({"real dev pairs": result["oracle"]["real_dev_pairs"]})
     lines += ["", "## Oracle candidate recall on pairs aligned from real dev pages", "", md_table(header, rows_)]
-    lines += ["", "## Real pages", ""]
-    rp = result["real_pages"]
-    lines += [
-        md_table(
-            ["split", "spun", "clean", "AUROC", "spun flagged", "clean flagged"],
-            [
-                [
-                    s,
-                    rp[s]["n_spun"],
-                    rp[s]["n_clean"],
-                    _f(rp[s]["auroc"]),
-                    _f(rp[s]["spun_flagged"]),
-                    f"{rp[s]['n_clean_flagged']} ({_f(rp[s]['clean_flagged'])})",
-                ]
-                for s in SPLITS
-            ],
-        )
-    ]
+    lines += ["", "## Real pages", "", _real_pages_table(result["real_pages"], ("spun", "clean"))]
     return "\n".join(lines) + "\n"
+
+
+def _real_pages_table(rp: dict[str, Any], counts: tuple[str, str]) -> str:
+    """Per split: pages, AUROC, the share of spun pages flagged and the clean pages flagged."""
+    return md_table(
+        ["split", *counts, "AUROC", "spun flagged", "clean flagged"],
+        [
+            [
+                s,
+                rp[s]["n_spun"],
+                rp[s]["n_clean"],
+                _f(rp[s]["auroc"]),
+                _f(rp[s]["spun_flagged"]),
+                f"{rp[s]['n_clean_flagged']} ({_f(rp[s]['clean_flagged'])})",
+            ]
+            for s in SPLITS
+        ],
+    )
 
 
 def readme_part(result: dict[str, Any], *, source: str) -> str:
@@ -468,20 +469,5 @@ def readme_part(result: dict[str, Any], *, source: str) -> str:
         "evaluation only):",
         "",
     ]
-    lines.append(
-        md_table(
-            ["split", "spun pages", "clean pages", "AUROC", "spun flagged", "clean flagged"],
-            [
-                [
-                    s,
-                    rp[s]["n_spun"],
-                    rp[s]["n_clean"],
-                    _f(rp[s]["auroc"]),
-                    _f(rp[s]["spun_flagged"]),
-                    f"{rp[s]['n_clean_flagged']} ({_f(rp[s]['clean_flagged'])})",
-                ]
-                for s in SPLITS
-            ],
-        )
-    )
+    lines.append(_real_pages_table(rp, ("spun pages", "clean pages")))
     return "\n".join(lines) + "\n"

@@ -24,6 +24,15 @@ from despin.errors import ModelError
 # Rows evaluated at once: a page's words fit in one chunk; a training table goes chunk by chunk.
 CHUNK_ROWS = 4096
 _FIELDS = ("feature", "threshold", "left", "right", "value", "leaf", "missing_left")
+_DTYPES: dict[str, type] = {
+    "feature": np.int64,
+    "threshold": np.float64,
+    "left": np.int64,
+    "right": np.int64,
+    "value": np.float64,
+    "leaf": bool,
+    "missing_left": bool,
+}
 
 
 @dataclass(frozen=True)
@@ -76,18 +85,20 @@ class TreeEnsemble:
                     v = node[f]
                     cols[f].append(v + base if f in ("left", "right") else v)
             depth = max(depth, _depth(nodes))
+        return cls._from_columns(n_features, baseline, roots, cols, depth)
+
+    @classmethod
+    def _from_columns(
+        cls, n_features: int, baseline: float, roots: Any, cols: Mapping[str, Any], depth: int
+    ) -> TreeEnsemble:
+        """The ensemble of flat node columns (lists or arrays), each cast to its dtype."""
+        arrays: dict[str, Any] = {f: np.asarray(cols[f], dtype=_DTYPES[f]) for f in _FIELDS}
         return cls(
-            n_features,
-            float(baseline),
-            np.asarray(roots, dtype=np.int64),
-            np.asarray(cols["feature"], dtype=np.int64),
-            np.asarray(cols["threshold"], dtype=np.float64),
-            np.asarray(cols["left"], dtype=np.int64),
-            np.asarray(cols["right"], dtype=np.int64),
-            np.asarray(cols["value"], dtype=np.float64),
-            np.asarray(cols["leaf"], dtype=bool),
-            np.asarray(cols["missing_left"], dtype=bool),
-            depth,
+            n_features=int(n_features),
+            baseline=float(baseline),
+            roots=np.asarray(roots, dtype=np.int64),
+            depth=int(depth),
+            **arrays,
         )
 
     def decision(self, x: np.ndarray) -> np.ndarray:
@@ -123,19 +134,7 @@ class TreeEnsemble:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> TreeEnsemble:
         try:
-            return cls(
-                int(d["n_features"]),
-                float(d["baseline"]),
-                np.asarray(d["roots"], dtype=np.int64),
-                np.asarray(d["feature"], dtype=np.int64),
-                np.asarray(d["threshold"], dtype=np.float64),
-                np.asarray(d["left"], dtype=np.int64),
-                np.asarray(d["right"], dtype=np.int64),
-                np.asarray(d["value"], dtype=np.float64),
-                np.asarray(d["leaf"], dtype=bool),
-                np.asarray(d["missing_left"], dtype=bool),
-                int(d["depth"]),
-            )
+            return cls._from_columns(d["n_features"], d["baseline"], d["roots"], d, d["depth"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"tree ensemble is malformed: {exc}") from None
 

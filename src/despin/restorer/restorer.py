@@ -268,26 +268,13 @@ class Restorer:
                 prev = toks[k - 1]
                 out.append(Proposal(prev.end, tok.end, body[prev.end : tok.end], "", EditKind.REPEAT, word, share))
                 continue
-            odd = lat.odd[p]
             observed = body[tok.start : last.end]
             if arc.source is CandidateKind.CASE:
                 out.append(Proposal(tok.start, tok.end, observed, observed.lower(), EditKind.CASE, word, share))
                 continue
-            restored = match_case(arc.original, tok.text, first=(k == sent_start), odd=odd)
-            if restored != observed:
-                out.append(
-                    Proposal(
-                        tok.start,
-                        last.end,
-                        observed,
-                        restored,
-                        EditKind.SYNONYM,
-                        word,
-                        share,
-                        key=lat.keys[p] if arc.length == 1 else "",
-                        case_fallback=odd and arc.length == 1 and not beside_capital(toks, k),
-                    )
-                )
+            proposal = _synonym(toks, k, sent_start, tok.start, observed, arc.original, arc.length, lat, p, word, share)
+            if proposal is not None:
+                out.append(proposal)
         return out
 
     def _local_proposals(
@@ -320,23 +307,11 @@ class Restorer:
             elif best.candidate is not None and best.candidate.kind is CandidateKind.CASE:
                 out.append(Proposal(start, tok.end, observed, observed.lower(), EditKind.CASE, word, share))
             elif best.candidate is not None:
-                odd = lat.odd[s.position]
-                restored = match_case(best.candidate.original, tok.text, first=(k == sent_start), odd=odd)
-                if restored == observed:
+                original, pos = best.candidate.original, s.position
+                proposal = _synonym(toks, k, sent_start, start, observed, original, best.length, lat, pos, word, share)
+                if proposal is None:
                     continue
-                out.append(
-                    Proposal(
-                        start,
-                        last.end,
-                        observed,
-                        restored,
-                        EditKind.SYNONYM,
-                        word,
-                        share,
-                        key=lat.keys[s.position] if best.length == 1 else "",
-                        case_fallback=odd and best.length == 1 and not beside_capital(toks, k),
-                    )
-                )
+                out.append(proposal)
             taken.append((start, last.end))
         return sorted(out, key=lambda p: (p.start, p.end))
 
@@ -369,3 +344,35 @@ def match_case(original: str, observed: str, *, first: bool, odd: bool) -> str:
 def page_counts(text: str) -> Mapping[str, int]:
     """Lower-case word counts of a text (what the page features read)."""
     return Counter(lm_key(t.text) for t in tokenize(text) if t.kind == "word")
+
+
+def _synonym(
+    toks: list[Token],
+    k: int,
+    sent_start: int,
+    start: int,
+    observed: str,
+    original: str,
+    length: int,
+    lat: Lattice,
+    position: int,
+    word: int,
+    share: float,
+) -> Proposal | None:
+    """A synonym proposal replacing ``observed`` (from ``start`` to the end of its ``length`` words at token
+    ``k``) by ``original`` in the observed word's case; None when that writes the same text."""
+    odd = lat.odd[position]
+    restored = match_case(original, toks[k].text, first=(k == sent_start), odd=odd)
+    if restored == observed:
+        return None
+    return Proposal(
+        start,
+        toks[k + length - 1].end,
+        observed,
+        restored,
+        EditKind.SYNONYM,
+        word,
+        share,
+        key=lat.keys[position] if length == 1 else "",
+        case_fallback=odd and length == 1 and not beside_capital(toks, k),
+    )
