@@ -11,9 +11,9 @@ and the best few become arcs for the Viterbi decoder.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from despin.lm.base import LanguageModel
 from despin.lm.ngram import NUM
@@ -112,11 +112,26 @@ class PageCounts:
     counts: Mapping[str, int]
     n_words: int
 
-    @cached_property
-    def digest(self) -> int:
-        """The counts as one value: a decoded window depends on the page's counts of its candidates too, which
-        are not known before it is built, so cached windows are shared only between pages with equal counts."""
-        return hash((self.n_words, frozenset(self.counts.items())))
+
+class ReadCounts(Mapping[str, int]):
+    """A page's counts that remember which words were read, and their counts: a decoded window depends on the
+    page's counts of its candidates, which are known only once it is built."""
+
+    def __init__(self, counts: Mapping[str, int]) -> None:
+        self._counts = counts
+        self.read: dict[str, int] = {}
+
+    def __getitem__(self, word: str) -> int:
+        n = self.read[word] = self._counts.get(word, 0)
+        if not n:
+            raise KeyError(word)
+        return n
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._counts)
+
+    def __len__(self) -> int:
+        return len(self._counts)
 
 
 class LatticeBuilder:

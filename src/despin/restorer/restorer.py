@@ -27,7 +27,7 @@ from despin.restorer.decoder import LN10, Arc, ArcKind, viterbi
 from despin.restorer.edit_model import EditModel
 from despin.restorer.first_stage import FirstStage
 from despin.restorer.footer import find_footer
-from despin.restorer.lattice import Lattice, LatticeBuilder, Observation, PageCounts, Reading, Searched
+from despin.restorer.lattice import Lattice, LatticeBuilder, Observation, PageCounts, ReadCounts, Reading, Searched
 from despin.restorer.sources.base import CandidateKind
 from despin.restorer.sources.set import CandidateSet
 from despin.restorer.word_features import word_row
@@ -92,6 +92,7 @@ class _Window:
     n_searched: int
     n_capital: int
     n_repeat: int
+    reads: tuple[tuple[str, int], ...]  # the page counts its readings read: a page with other counts decodes anew
 
 
 class Restorer:
@@ -198,12 +199,13 @@ class Restorer:
         mask: tuple[bool, ...],
     ) -> _Window:
         """Decode one observed window, searching the words in ``mask``; cached (a second pass decodes what changed)."""
-        hit = self._windows.get((key, mask, page.digest))
-        if hit is not None:
+        hit = self._windows.get((key, mask))
+        if hit is not None and all(page.counts.get(w, 0) == n for w, n in hit.reads):
             return hit
         memo = obs.transitions.memo
         n_observed = len(memo)
-        lat = self.builder.build(toks, obs, page, mask)
+        counts = ReadCounts(page.counts)
+        lat = self.builder.build(toks, obs, replace(page, counts=counts), mask)
         proposals: list[Proposal] = []
         if lat.searched:
             path = viterbi(
@@ -214,12 +216,12 @@ class Restorer:
         base = toks[obs.lo].start
         rel = tuple(replace(p, start=p.start - base, end=p.end - base) for p in proposals)
         rows = tuple(tuple(r) for r in lat.rows)
-        hit = _Window(rel, rows, len(lat.searched), lat.n_capital, lat.n_repeat)
+        hit = _Window(rel, rows, len(lat.searched), lat.n_capital, lat.n_repeat, tuple(counts.read.items()))
         if len(memo) > n_observed:
             # The readings' LM states are spent; a cached observation keeps only its own path's (memory stays
             # linear in the text, not in the text times its candidates).
             obs.transitions.memo = dict(islice(memo.items(), n_observed))
-        self._windows[(key, mask, page.digest)] = hit
+        self._windows[(key, mask)] = hit
         return hit
 
     def _proposals(
