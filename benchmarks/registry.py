@@ -44,6 +44,7 @@ from benchmarks.config import REPO_ROOT, RESULTS_DIR, BenchConfig
 BENCHMARKS: dict[str, str] = {
     "clean_sites": "benchmarks.clean_sites",
     "dedup": "benchmarks.dedup",
+    "farm_errors": "benchmarks.farm_errors",
     "farms": "benchmarks.farms",
     "footer": "benchmarks.footer",
     "index_flips": "benchmarks.index_flips",
